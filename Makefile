@@ -10,13 +10,14 @@ SCALE ?= 1
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := false
+# The code runs from the checkout; nothing is installed as a package.
+export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test dev data bench lint format clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 run: $(STAMP)
