@@ -7,6 +7,7 @@ so a relative warehouse path would silently point at a different file there.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,18 +17,17 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 
-def _path(var: str, default: str) -> Path:
-    raw = os.environ.get(var) or default
-    p = Path(raw).expanduser()
+def _path(env: Mapping[str, str], var: str, default: str) -> Path:
+    given = env.get(var) or ""
+    p = Path(given or default).expanduser()
     if not p.is_absolute():
         # Defaults are repo-relative; values given by the user are relative to where they ran it.
-        base = REPO_ROOT if var not in os.environ or not os.environ.get(var) else Path.cwd()
-        p = base / p
+        p = (Path.cwd() if given else REPO_ROOT) / p
     return p.resolve()
 
 
-def _float(var: str, default: float) -> float:
-    raw = os.environ.get(var)
+def _float(env: Mapping[str, str], var: str, default: float) -> float:
+    raw = env.get(var)
     return float(raw) if raw not in (None, "") else default
 
 
@@ -43,16 +43,18 @@ class Settings:
     max_reject_rate: float
 
     @classmethod
-    def from_env(cls) -> Settings:
-        warehouse = _path("KTP_WAREHOUSE", "data/warehouse/ktp.duckdb")
+    def from_env(cls, overrides: Mapping[str, str] | None = None) -> Settings:
+        """Settings from the environment; non-empty `overrides` win over it."""
+        env = dict(os.environ)
+        env.update({k: v for k, v in (overrides or {}).items() if v})
         return cls(
-            raw_dir=_path("KTP_RAW_DIR", "data/raw"),
-            warehouse=warehouse,
-            publish_dir=_path("KTP_PUBLISH_DIR", "data/published"),
-            reports_dir=_path("KTP_REPORTS_DIR", "data/reports"),
-            duckdb_memory_limit=os.environ.get("KTP_DUCKDB_MEMORY_LIMIT", "3GB"),
-            duckdb_threads=int(os.environ.get("KTP_DUCKDB_THREADS", "0") or 0),
-            max_reject_rate=_float("KTP_MAX_REJECT_RATE", 0.05),
+            raw_dir=_path(env, "KTP_RAW_DIR", "data/raw"),
+            warehouse=_path(env, "KTP_WAREHOUSE", "data/warehouse/ktp.duckdb"),
+            publish_dir=_path(env, "KTP_PUBLISH_DIR", "data/published"),
+            reports_dir=_path(env, "KTP_REPORTS_DIR", "data/reports"),
+            duckdb_memory_limit=env.get("KTP_DUCKDB_MEMORY_LIMIT") or "3GB",
+            duckdb_threads=int(env.get("KTP_DUCKDB_THREADS") or 0),
+            max_reject_rate=_float(env, "KTP_MAX_REJECT_RATE", 0.05),
         )
 
     @property

@@ -65,7 +65,7 @@ create table if not exists ingest.persons (
     birth_place        varchar,
     birth_date         date     not null,
     marital_status     varchar  not null,  -- 'BELUM KAWIN' | 'KAWIN' | 'CERAI HIDUP' | 'CERAI MATI'
-    citizenship        varchar  not null,  -- 'WNI' | 'WNA'
+    citizenship        varchar,            -- 'WNI' | 'WNA'; 'WNI' when the column is absent
     province_code      varchar  not null,  -- '65'
     domicile_regency   varchar  not null,  -- '65.01'
     district_code      varchar  not null,  -- '65.01.01'
@@ -77,9 +77,11 @@ create table if not exists ingest.persons (
     flag_nik_issued_outside_kaltara boolean not null,
     flag_nik_birth_date_mismatch    boolean not null,
     flag_nik_sex_mismatch           boolean not null,
-    superseded         boolean  not null default false,  -- another row of the snapshot wins this NIK
-    primary key (snapshot_date, regency_code, row_number)
+    superseded         boolean  not null default false   -- another row of the snapshot wins this NIK
 );
+-- No primary key on the two row-level tables: an index over millions of rows costs memory and load
+-- time, and (snapshot_date, regency_code, row_number) is unique by construction (one file per
+-- partition, rows numbered by the reader) and checked by the snapshot suite.
 
 -- Rejected rows with their values exactly as sent, and the first reason that applied.
 create table if not exists ingest.quarantine (
@@ -103,6 +105,5 @@ create table if not exists ingest.quarantine (
     status_ktp_el  varchar,
     tgl_rekam      varchar,
     tgl_entri      varchar,
-    lokasi_rekam   varchar,
-    primary key (snapshot_date, regency_code, row_number)
+    lokasi_rekam   varchar
 );

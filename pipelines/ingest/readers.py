@@ -1,0 +1,226 @@
+"""Reading one extract file into an Arrow table of text columns, whatever format the office sent.
+
+Every value stays text here: typing and validation happen in DuckDB (pipelines/ingest/rules.py), so a
+bad value becomes a quarantined row with a reason instead of a reader crash. The header is normalised
+(trimmed, upper case) and a `_row` column numbers data rows from 1 in file order.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from pipelines.ingest.contract import COLUMNS, REQUIRED_COLUMNS
+
+ROW_COLUMN = "_row"
+_CHUNK_BYTES = 8 << 20
+# Bytes that Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor Windows-1252.
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+# Columns holding 16-digit identifiers: in XLSX they must be text cells (see _xlsx_cell_text).
+_IDENTIFIER_COLUMNS = {"NIK", "NO_KK"}
+
+
+class ExtractError(Exception):
+    """A whole-file problem: nothing of the file may enter the warehouse."""
+
+
+@dataclass(frozen=True)
+class ExtractTable:
+    table: pa.Table  # contract columns present (upper case), all string, plus _row int64
+    file_format: str
+    encoding: str | None
+    delimiter: str | None
+    columns_found: list[str]  # the header as sent
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_extract(path: Path) -> ExtractTable:
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise ExtractError("empty file (0 bytes)")
+    if suffix == ".xlsx":
+        return _read_xlsx(path)
+    if suffix == ".csv":
+        return _read_csv(path)
+    raise ExtractError(f"unsupported file type {suffix!r}: send .csv or .xlsx")
+
+
+def _normalise_header(names: list[str]) -> dict[str, int]:
+    """Map contract column -> position; complain about what a data engineer must fix at the source."""
+    positions: dict[str, int] = {}
+    for i, raw in enumerate(names):
+        name = (raw or "").strip().upper()
+        if name in COLUMNS:
+            if name in positions:
+                raise ExtractError(f"column {name} appears twice in the header")
+            positions[name] = i
+    missing = [c for c in REQUIRED_COLUMNS if c not in positions]
+    if missing:
+        raise ExtractError(
+            "required column(s) missing: " + ", ".join(missing) + f" (header read: {', '.join(names)})"
+        )
+    return positions
+
+
+def _detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    bom = False
+    cp1252_possible = True
+    utf8 = True
+    with path.open("rb") as f:
+        first = True
+        for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
+            if first:
+                bom = chunk.startswith(codecs.BOM_UTF8)
+                first = False
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if cp1252_possible and not _CP1252_UNDEFINED.isdisjoint(chunk):
+                cp1252_possible = False
+            if not utf8 and not cp1252_possible:
+                break
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    if utf8:
+        return "utf-8-sig" if bom else "utf-8"
+    if bom:
+        raise ExtractError("unreadable encoding: starts with a UTF-8 byte-order mark but is not UTF-8")
+    if not cp1252_possible:
+        raise ExtractError("unreadable encoding: neither UTF-8 nor Windows-1252")
+    return "cp1252"
+
+
+def _first_line(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, newline="") as f:
+        return f.readline()
+
+
+def _detect_delimiter(header_line: str) -> str:
+    # The header has no quoted delimiters in practice; whichever splits it into more names wins.
+    semis, commas = header_line.count(";"), header_line.count(",")
+    if semis == 0 and commas == 0:
+        raise ExtractError("cannot detect the delimiter: the header has neither ';' nor ','")
+    return ";" if semis > commas else ","
+
+
+def _read_csv(path: Path) -> ExtractTable:
+    encoding = _detect_encoding(path)
+    header_line = _first_line(path, encoding)
+    if not header_line.strip():
+        raise ExtractError("empty file: no header row")
+    delimiter = _detect_delimiter(header_line)
+    header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
+    positions = _normalise_header(header)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                column_names=[f"c{i}" for i in range(len(header))],
+                skip_rows=1,
+                block_size=8 << 20,
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(header))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                include_columns=[f"c{positions[c]}" for c in COLUMNS if c in positions],
+            ),
+        )
+    except pa.ArrowInvalid as e:
+        raise ExtractError(f"malformed CSV: {e}") from e
+    if table.num_rows == 0:
+        raise ExtractError("empty file: a header but no data rows")
+    present = [c for c in COLUMNS if c in positions]
+    table = table.rename_columns(present)
+    columns_found = [h.strip() for h in header]
+    return ExtractTable(_with_row_numbers(table), "csv", encoding, delimiter, columns_found)
+
+
+def _with_row_numbers(table: pa.Table) -> pa.Table:
+    return table.append_column(ROW_COLUMN, pa.array(range(1, table.num_rows + 1), type=pa.int64()))
+
+
+def _xlsx_cell_text(value: object, column: str) -> str | None:
+    """Render a cell the way the office meant it, as text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if column in _IDENTIFIER_COLUMNS:
+            # Excel keeps 15 significant digits, so a 16-digit NIK typed as a number has already lost
+            # its last digit: show it as Excel does and let the row rules reject it as malformed.
+            return f"{value:.15G}"
+        if math.isfinite(value) and value == int(value):
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> ExtractTable:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        if not workbook.sheet_names:
+            raise ExtractError("XLSX without any sheet")
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except ExtractError:
+        raise
+    except (CalamineError, ValueError, OSError, Exception) as e:  # calamine raises several types
+        raise ExtractError(f"not a readable XLSX spreadsheet: {e}") from e
+    if not rows:
+        raise ExtractError("empty file: the first sheet has no header row")
+    header = ["" if v is None else str(v) for v in rows[0]]
+    positions = _normalise_header(header)
+    data = rows[1:]
+    # Trailing rows that are entirely empty are spreadsheet padding, not records.
+    while data and all(v in (None, "") for v in data[-1]):
+        data.pop()
+    if not data:
+        raise ExtractError("empty file: a header but no data rows")
+    columns = {}
+    for name in COLUMNS:
+        if name not in positions:
+            continue
+        i = positions[name]
+        columns[name] = pa.array(
+            [_xlsx_cell_text(r[i] if i < len(r) else None, name) for r in data], type=pa.string()
+        )
+    table = pa.table(columns)
+    return ExtractTable(_with_row_numbers(table), "xlsx", None, None, [h.strip() for h in header])
