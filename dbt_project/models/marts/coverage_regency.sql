@@ -1,0 +1,15 @@
+with coverage as (
+    {{ coverage_by_area('regency') }}
+),
+
+bps as (
+    select kemendagri_code, bps_code_2018 as bps_code
+    from {{ ref('bps_kemendagri_crosswalk') }}
+    where level = 'regency'
+)
+
+select
+    coverage.*,
+    bps.bps_code
+from coverage
+left join bps on bps.kemendagri_code = coverage.area_code

@@ -1,0 +1,1 @@
+{{ coverage_by_area('village') }}

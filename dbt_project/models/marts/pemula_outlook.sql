@@ -1,0 +1,12 @@
+-- Who becomes wajib KTP in the 12 months after C: aged 16 at C and not already wajib by marriage, by the
+-- month of their 17th birthday.
+select
+    snapshot_date,
+    regency_code,
+    district_code,
+    strftime(turns_17_on, '%Y-%m') as month_turning_17,
+    cast(count(*) as bigint) as persons,
+    cast(count(*) filter (where is_recorded) as bigint) as recorded_early
+from {{ ref('int_persons_at_cutoff') }}
+where is_upcoming_pemula
+group by snapshot_date, regency_code, district_code, strftime(turns_17_on, '%Y-%m')
