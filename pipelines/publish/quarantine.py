@@ -1,0 +1,151 @@
+"""The auditor's export of quarantined rows: one CSV per loaded file, identifiers masked in SQL.
+
+<reports_dir>/quarantine/<snapshot>/<regency code, 4 digits>_<source file stem>.csv, rows in file order.
+NIK and NO_KK keep their first 6 (area of issue) and last 4 digits; a value that is not 16 digits keeps
+at most its first 6 characters and at most half of itself, the rest '*'. NAMA_LGKP is reduced to
+initials. Every other field stays as sent (auditors need it to see why the row was refused), except
+that any run of 16+ digits in it is masked too, in case a shifted column carried a NIK there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipelines.publish.sql import sql_ident, sql_string
+
+QUARANTINE_DIR = "quarantine"
+_FILE_MODE = 0o640  # personal data, masked or not: not for every account on the host
+_RAW_TEXT_COLUMNS = [
+    "jenis_klmin",
+    "tmpt_lhr",
+    "tgl_lhr",
+    "stat_kwn",
+    "kwrngrn",
+    "no_prop",
+    "no_kab",
+    "no_kec",
+    "no_kel",
+    "status_ktp_el",
+    "tgl_rekam",
+    "tgl_entri",
+    "lokasi_rekam",
+]
+
+
+def mask_id_sql(column: str) -> str:
+    v = sql_ident(column)
+    t = f"trim({v})"
+    keep = f"least(6, length({v}) // 2)"
+    return (
+        f"case when {v} is null then null "
+        f"when regexp_full_match({t}, '[0-9]{{16}}') then left({t}, 6) || '******' || right({t}, 4) "
+        f"else left({v}, {keep}) || repeat('*', length({v}) - {keep}) end"
+    )
+
+
+def initials_sql(column: str) -> str:
+    # First letter of each word; words without a letter (digits, punctuation) leave nothing behind.
+    words = f"string_split_regex(trim({sql_ident(column)}), '\\s+')"
+    letters = f"list_filter(list_transform({words}, w -> upper(regexp_extract(w, '\\pL'))), x -> x <> '')"
+    return f"nullif(array_to_string(list_transform({letters}, x -> x || '.'), ''), '')"
+
+
+def scrub_digits_sql(column: str) -> str:
+    return f"regexp_replace({sql_ident(column)}, '([0-9]{{6}})[0-9]{{6,}}([0-9]{{4}})', '\\1******\\2', 'g')"
+
+
+def select_masked_sql() -> str:
+    raw = ",\n    ".join(f"{scrub_digits_sql(c)} as {sql_ident(c)}" for c in _RAW_TEXT_COLUMNS)
+    return (
+        "select snapshot_date, regency_code, source_file, row_number, reason,\n"
+        f"    {mask_id_sql('nik')} as nik_masked,\n"
+        f"    {mask_id_sql('no_kk')} as no_kk_masked,\n"
+        f"    {initials_sql('nama_lgkp')} as nama_lgkp_initials,\n"
+        f"    {raw}\n"
+        "from ingest.quarantine"
+    )
+
+
+def export_quarantine(
+    warehouse: Path, reports_dir: Path, *, snapshots: list[date | str] | None = None
+) -> list[Path]:
+    """Rewrite the quarantine reports of the given snapshots (default: every snapshot in the warehouse).
+
+    A snapshot's directory is rebuilt aside and swapped in, so reports of files that no longer have
+    rejects disappear with it. Returns the CSV files written.
+    """
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        wanted = _snapshots(con) if snapshots is None else [date.fromisoformat(str(s)) for s in snapshots]
+        written: list[Path] = []
+        for snapshot in wanted:
+            written += _export_snapshot(con, Path(reports_dir) / QUARANTINE_DIR, snapshot)
+    finally:
+        con.close()
+    return written
+
+
+def _snapshots(con: duckdb.DuckDBPyConnection) -> list[date]:
+    rows = con.execute(
+        "select snapshot_date from ingest.quarantine union select snapshot_date from ingest.files order by 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date) -> list[Path]:
+    groups = con.execute(
+        "select regency_code, source_file from ingest.quarantine where snapshot_date = ? "
+        "group by all order by all",
+        [snapshot],
+    ).fetchall()
+    target = root / snapshot.isoformat()
+    staging = root / f".staging-{snapshot.isoformat()}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    names: list[str] = []
+    try:
+        for regency_code, source_file in groups:
+            name = _file_name(regency_code, source_file, taken=names)
+            where = (
+                f"where snapshot_date = date {sql_string(snapshot.isoformat())} "
+                f"and regency_code = {sql_string(regency_code)} and source_file = {sql_string(source_file)}"
+            )
+            con.execute(
+                f"copy ({select_masked_sql()}\n{where}\norder by row_number) "
+                f"to {sql_string(staging / name)} (format csv, header true)"
+            )
+            os.chmod(staging / name, _FILE_MODE)
+            names.append(name)
+        _swap_dir(staging, target, keep_empty=bool(names))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [target / n for n in names]
+
+
+def _file_name(regency_code: str, source_file: str, *, taken: list[str]) -> str:
+    code4 = regency_code.replace(".", "")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(source_file).stem) or "file"
+    base = stem if stem.startswith(code4) else f"{code4}_{stem}"
+    name, n = f"{base}.csv", 1
+    while name in taken:  # 6501_ktp.csv and 6501_ktp.xlsx in one snapshot
+        n += 1
+        name = f"{base}_{n}.csv"
+    return name
+
+
+def _swap_dir(staging: Path, target: Path, *, keep_empty: bool) -> None:
+    old = target.parent / f".old-{target.name}-{os.getpid()}"
+    if target.exists():
+        os.rename(target, old)
+    if keep_empty:
+        os.rename(staging, target)
+    else:
+        staging.rmdir()
+    shutil.rmtree(old, ignore_errors=True)
