@@ -82,7 +82,7 @@ class ReleaseStore:
         return Path(os.path.normpath(target))
 
     def new_staging(self, name: str) -> Path:
-        self._remove_stale_staging()
+        self._remove_leftovers()
         staging = self.root / f"{STAGING_PREFIX}{name}"
         staging.mkdir(parents=True)
         return staging
@@ -137,7 +137,13 @@ class ReleaseStore:
         os.rename(self.link, adopted)
         fsync_dir(self.root)
 
-    def _remove_stale_staging(self) -> None:
-        # Only called under the lock, so any staging directory left is from a run that died.
+    def _remove_leftovers(self) -> None:
+        # Only called under the lock, so a staging directory, or a release newer than the current one
+        # (finalized but never swapped in), is from a run that died.
         for path in self.root.glob(f"{STAGING_PREFIX}*"):
             shutil.rmtree(path, ignore_errors=True)
+        current = self.current()
+        if current is not None:
+            for path in self.releases():
+                if path.name > current.name:
+                    shutil.rmtree(path)

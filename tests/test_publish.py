@@ -1,0 +1,475 @@
+"""Publishing: atomic releases, the PII scan that blocks them, and the masked quarantine export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.publish import (
+    PiiFoundError,
+    PublishBlockedError,
+    PublishError,
+    export_quarantine,
+    publish_marts,
+    scan_for_pii,
+)
+from pipelines.publish.faults import EXIT_CODE
+from pipelines.publish.pii_rules import looks_like_identifier_column
+from pipelines.publish.pii_scan import IDENTIFIER_COLUMN, NIK_VALUE
+from tests.support.publish import (
+    CODE_LIST,
+    KK_A,
+    NIK_A,
+    NIK_B,
+    add_quarantine,
+    make_warehouse,
+    plant_identifier_column,
+    plant_nik_in_mart,
+    run_publish_cli,
+    tree_state,
+)
+
+VALIDATION = {"success": True, "report": "/reports/validation/run-1/index.html"}
+FULL_NIK = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
+
+
+def publish(warehouse: Path, publish_dir: Path, run_id: str, **kwargs) -> dict:
+    return publish_marts(
+        warehouse, publish_dir, run_id=run_id, code_list_version=CODE_LIST, validation=VALIDATION, **kwargs
+    )
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return make_warehouse(tmp_path / "ktp.duckdb")
+
+
+def releases_of(publish_dir: Path) -> list[str]:
+    root = publish_dir.parent / (publish_dir.name + ".releases")
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
+def test_publish_writes_every_mart_as_parquet_and_csv_with_a_manifest(warehouse: Path, tmp_path: Path):
+    pub = tmp_path / "published"
+    manifest = publish(warehouse, pub, "run-1")
+
+    assert pub.is_symlink()
+    assert sorted(p.name for p in pub.iterdir()) == sorted(
+        [
+            f"{m}.{ext}"
+            for m in ("coverage_regency", "ingest_summary", "reject_reasons")
+            for ext in ("csv", "parquet")
+        ]
+        + ["manifest.json"]
+    )
+    on_disk = json.loads((pub / "manifest.json").read_text(encoding="utf-8"))
+    assert on_disk == manifest
+    assert manifest["run_id"] == "run-1"
+    assert manifest["code_list_version"] == CODE_LIST
+    assert manifest["validation"] == VALIDATION
+    assert manifest["snapshots"] == ["2025-03-31", "2025-06-30"]
+    assert manifest["published_at"].endswith("Z")
+    expected_rows = {"coverage_regency": 4, "ingest_summary": 4, "reject_reasons": 3}
+    assert len(manifest["files"]) == 6
+    con = duckdb.connect()
+    for entry in manifest["files"]:
+        path = pub / entry["file"]
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert entry["bytes"] == path.stat().st_size
+        assert entry["rows"] == expected_rows[entry["mart"]]
+        reader = "read_parquet" if entry["format"] == "parquet" else "read_csv"
+        assert con.execute(f"select count(*) from {reader}('{path}')").fetchone()[0] == entry["rows"]
+
+
+def test_files_are_sorted_by_key_and_csv_is_plain_for_excel(warehouse: Path, tmp_path: Path):
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1", marts=["coverage_regency", "reject_reasons"])
+
+    with (pub / "coverage_regency.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == [
+        "snapshot_date",
+        "area_code",
+        "area_name",
+        "bps_code",
+        "wajib_ktp",
+        "coverage_pct",
+        "pemula_coverage_pct",
+        "on_track",
+    ]
+    assert [(r[0], r[1]) for r in rows[1:]] == [
+        ("2025-03-31", "65.01"),
+        ("2025-03-31", "65.02"),
+        ("2025-06-30", "65.01"),
+        ("2025-06-30", "65.71"),
+    ]
+    assert rows[1] == ["2025-03-31", "65.01", "Bulungan, Kab.", "6501", "109001", "79.00", "12.0", "false"]
+    assert rows[4][5:] == ["91.25", "0.1234567890123456", "true"]
+    assert rows[3][7] == ""  # null stays empty, not the text "NULL"
+    # The Parquet file holds the same rows in the same order, with their types.
+    parquet = duckdb.connect().execute(f"select * from read_parquet('{pub / 'coverage_regency.parquet'}')")
+    assert [str(r[0]) + r[1] for r in parquet.fetchall()] == [r[0] + r[1] for r in rows[1:]]
+    with (pub / "reject_reasons.csv").open(encoding="utf-8", newline="") as fh:
+        reasons = [r[2] for r in csv.reader(fh)][1:]
+    assert reasons == sorted(reasons)
+    manifest = json.loads((pub / "manifest.json").read_text(encoding="utf-8"))
+    assert {f["mart"] for f in manifest["files"]} == {"coverage_regency", "reject_reasons"}
+
+
+def test_a_second_publication_is_swapped_in_and_old_releases_are_pruned(tmp_path: Path):
+    warehouse = make_warehouse(tmp_path / "ktp.duckdb", version=1)
+    pub = tmp_path / "published"
+    first = publish(warehouse, pub, "run-1", keep=2)
+    make_warehouse(warehouse, version=2)
+    second = publish(warehouse, pub, "run-2", keep=2)
+
+    assert os.readlink(pub).endswith(second["release"])
+    assert json.loads((pub / "manifest.json").read_text())["run_id"] == "run-2"
+    assert releases_of(pub) == [first["release"], second["release"]]
+    first_csv = next(f for f in first["files"] if f["file"] == "coverage_regency.csv")
+    second_csv = next(f for f in second["files"] if f["file"] == "coverage_regency.csv")
+    assert first_csv["sha256"] != second_csv["sha256"]
+
+    third = publish(warehouse, pub, "run-3", keep=2)
+    assert releases_of(pub) == [second["release"], third["release"]]
+    fourth = publish(warehouse, pub, "run-4", keep=1)
+    assert releases_of(pub) == [fourth["release"]]
+    assert (
+        tree_state(pub)["files"]["manifest.json"]
+        == hashlib.sha256((pub / "manifest.json").read_bytes()).hexdigest()
+    )
+
+
+def test_first_publication_adopts_a_real_directory_already_there(warehouse: Path, tmp_path: Path):
+    pub = tmp_path / "published"
+    pub.mkdir()
+    (pub / "coverage_regency.csv").write_text("old,by hand\n", encoding="utf-8")
+
+    manifest = publish(warehouse, pub, "run-1", keep=2)
+
+    assert pub.is_symlink()
+    assert os.readlink(pub).endswith(manifest["release"])
+    adopted, current = releases_of(pub)
+    assert current == manifest["release"]
+    assert "pre-existing" in adopted
+    old = pub.parent / "published.releases" / adopted / "coverage_regency.csv"
+    assert old.read_text(encoding="utf-8") == "old,by hand\n"
+    # The adopted directory is the oldest release: the next swaps prune it first.
+    publish(warehouse, pub, "run-2", keep=2)
+    assert adopted not in releases_of(pub)
+
+
+def test_publish_dir_given_as_its_resolved_release_still_swaps_the_link(warehouse: Path, tmp_path: Path):
+    # Settings resolves symlinks in KTP_PUBLISH_DIR: after one publication it names the release itself.
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1")
+    second = publish(warehouse, pub.resolve(), "run-2")
+    assert os.readlink(pub).endswith(second["release"])
+    assert not any((pub.parent / "published.releases").glob("*/*.releases"))
+
+
+@pytest.mark.parametrize("fault", ["after_export", "before_swap"])
+def test_a_crash_before_the_swap_leaves_the_previous_publication_byte_for_byte(tmp_path: Path, fault: str):
+    warehouse = make_warehouse(tmp_path / "ktp.duckdb", version=1)
+    pub = tmp_path / "published"
+    ok = run_publish_cli(warehouse, pub, "run-1")
+    assert ok.returncode == 0, ok.stderr
+    before = tree_state(pub)
+    make_warehouse(warehouse, version=2)
+
+    crashed = run_publish_cli(warehouse, pub, "run-2", fault=fault)
+
+    assert crashed.returncode == EXIT_CODE, crashed.stderr
+    assert tree_state(pub) == before
+    # The next run recovers: it publishes and clears what the dead run left behind.
+    manifest = publish(warehouse, pub, "run-3")
+    assert manifest["run_id"] == "run-3"
+    leftovers = [p.name for p in (pub.parent / "published.releases").iterdir() if p.name != ".lock"]
+    assert len(leftovers) == 2 and "run-2" not in " ".join(leftovers)
+
+
+def test_a_crash_after_the_swap_leaves_the_new_publication_whole(tmp_path: Path):
+    warehouse = make_warehouse(tmp_path / "ktp.duckdb")
+    pub = tmp_path / "published"
+    assert run_publish_cli(warehouse, pub, "run-1").returncode == 0
+    crashed = run_publish_cli(warehouse, pub, "run-2", fault="after_swap")
+    assert crashed.returncode == EXIT_CODE
+    manifest = json.loads((pub / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == "run-2"
+    for entry in manifest["files"]:
+        assert hashlib.sha256((pub / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+
+
+def test_a_planted_nik_blocks_the_publication_and_changes_nothing(warehouse: Path, tmp_path: Path):
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1")
+    before = tree_state(pub)
+    releases_before = releases_of(pub)
+    plant_nik_in_mart(warehouse)
+
+    with pytest.raises(PiiFoundError) as blocked:
+        publish(warehouse, pub, "run-2")
+
+    assert tree_state(pub) == before
+    assert releases_of(pub) == releases_before
+    hits = {(f.file.name, f.column, f.kind) for f in blocked.value.findings}
+    assert hits == {
+        ("coverage_regency.parquet", "area_name", NIK_VALUE),
+        ("coverage_regency.csv", "area_name", NIK_VALUE),
+    }
+    assert NIK_A not in str(blocked.value)
+    assert "650101******0001" in str(blocked.value)
+
+
+def test_an_identifier_column_blocks_the_publication_and_changes_nothing(warehouse: Path, tmp_path: Path):
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1")
+    before = tree_state(pub)
+    plant_identifier_column(warehouse)
+
+    with pytest.raises(PiiFoundError) as blocked:
+        publish(warehouse, pub, "run-2")
+
+    assert tree_state(pub) == before
+    assert {(f.file.name, f.column, f.kind) for f in blocked.value.findings} == {
+        ("outreach_contacts.parquet", "nama", IDENTIFIER_COLUMN),
+        ("outreach_contacts.csv", "nama", IDENTIFIER_COLUMN),
+    }
+
+
+def test_a_blocked_first_run_creates_no_publication(warehouse: Path, tmp_path: Path):
+    plant_nik_in_mart(warehouse)
+    pub = tmp_path / "published"
+    with pytest.raises(PiiFoundError):
+        publish(warehouse, pub, "run-1")
+    assert not pub.exists() and not pub.is_symlink()
+    assert releases_of(pub) == []
+
+
+def test_failed_validation_or_bad_arguments_change_nothing(warehouse: Path, tmp_path: Path):
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1")
+    before = tree_state(pub)
+    with pytest.raises(PublishBlockedError):
+        publish_marts(
+            warehouse, pub, run_id="run-2", code_list_version=CODE_LIST, validation={"success": False}
+        )
+    with pytest.raises(PublishError, match="not_a_mart"):
+        publish(warehouse, pub, "run-3", marts=["coverage_regency", "not_a_mart"])
+    with pytest.raises(PublishError, match="warehouse not found"):
+        publish(tmp_path / "missing.duckdb", pub, "run-4")
+    with pytest.raises(ValueError):
+        publish(warehouse, pub, "run-5", keep=0)
+    assert tree_state(pub) == before
+    assert len(releases_of(pub)) == 1
+
+
+def test_scan_finds_niks_in_csv_parquet_json_and_other_text(tmp_path: Path):
+    con = duckdb.connect()
+    con.execute(
+        f"""copy (select * from (values
+            ('a', {NIK_A}::bigint, {NIK_B}::double, 'x'),
+            ('b', 1, 2.5, 'nik:{NIK_B};'),
+            ('c', 2, 3.5, 'y')) t(code, as_number, as_float, note))
+        to '{tmp_path / "m.parquet"}' (format parquet)"""
+    )
+    (tmp_path / "m.csv").write_text(f"code,note\na,ok\nb,see {NIK_A}\nc,{NIK_B}\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "m.json").write_text(json.dumps({"runs": [{"who": int(NIK_A)}, {"who": "x"}]}))
+    (tmp_path / "notes.txt").write_text(f"line one\ncall {NIK_B}\n", encoding="utf-8")
+
+    found = {(f.file.name, f.column, f.kind, f.rows, f.example) for f in scan_for_pii(tmp_path)}
+
+    assert found == {
+        ("m.parquet", "as_number", NIK_VALUE, 1, "650101******0001"),
+        ("m.parquet", "as_float", NIK_VALUE, 1, "650102******0002"),
+        ("m.parquet", "note", NIK_VALUE, 1, "650102******0002"),
+        ("m.csv", "note", NIK_VALUE, 2, "650101******0001"),
+        ("m.json", "$.runs[*].who", NIK_VALUE, 1, "650101******0001"),
+        ("notes.txt", "(text)", NIK_VALUE, 1, "650102******0002"),
+    }
+
+
+def test_scan_ignores_digests_fractions_and_longer_digit_runs(tmp_path: Path):
+    digests = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(3000)]
+    # Some of these digests hold a 16-digit run between letters; they must still not count as NIKs.
+    assert sum(bool(FULL_NIK.search(d)) for d in digests) >= 5
+    rows = "\n".join(f"{d},0.{NIK_A},{NIK_A}7,1{NIK_A}" for d in digests)
+    (tmp_path / "ok.csv").write_text("sha256,share,longer,longest\n" + rows + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(
+        f"""copy (select sha256(i::varchar) as sha256, ('0.' || '{NIK_A}')::double as share,
+                  {NIK_A}7::hugeint as longer
+            from range(3000) r(i)) to '{tmp_path / "ok.parquet"}' (format parquet)"""
+    )
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"files": [{"sha256": d, "name": "x"} for d in digests]})
+    )
+    assert scan_for_pii(tmp_path) == []
+
+
+def test_digests_with_embedded_digit_runs_are_not_niks(tmp_path: Path):
+    digest = "ab" + NIK_A + "cd" + "e" * 44  # 64 hex characters holding a 16-digit run
+    (tmp_path / "d.csv").write_text(f"sha256\n{digest}\n", encoding="utf-8")
+    assert scan_for_pii(tmp_path) == []
+    (tmp_path / "d.csv").write_text(f"note\nab{NIK_A}cd\n", encoding="utf-8")  # short: not a digest
+    assert [f.column for f in scan_for_pii(tmp_path)] == ["note"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nik",
+        "NIK",
+        "no_kk",
+        "KK",
+        "Nama",
+        "name",
+        "nama_lgkp",
+        "fullName",
+        "full_name",
+        "tgl_lhr",
+        "birth_date",
+        "Date of Birth",
+        "alamat",
+        "address_line",
+        "nik_ibu",
+        "nomor_kk_baru",
+    ],
+)
+def test_identifier_column_names_are_recognised(name: str):
+    assert looks_like_identifier_column(name)
+
+
+def test_mart_contract_column_names_are_not_identifiers():
+    contract = [
+        *("snapshot_date", "area_code", "area_name", "parent_code", "population", "wajib_ktp"),
+        *("sudah_rekam", "belum_rekam", "sudah_cetak", "coverage_pct", "pemula_wajib", "pemula_rekam"),
+        *("pemula_coverage_pct", "zone", "bps_code", "regency_code", "age_cohort", "sex", "district_code"),
+        *("month_turning_17", "persons", "recorded_early", "priority_rank", "village_code", "village_name"),
+        *("belum_rekam_pemula", "deactivation_risk", "upcoming_pemula_unrecorded", "coverage_change_pts"),
+        *("belum_rekam_change", "projected_zero_date", "target_date", "on_track", "source_file", "sha256"),
+        *("rows_read", "rows_loaded", "rows_rejected", "duplicates_superseded", "reason", "rows", "flag"),
+        *("nama_kecamatan", "nama_desa"),
+    ]
+    assert [c for c in contract if looks_like_identifier_column(c)] == []
+
+
+def quarantine_rows() -> list[dict[str, object]]:
+    base = {"snapshot_date": "2025-06-30", "source_file": "2025-06-30/6501_ktp.csv", "regency_code": "65.01"}
+    return [
+        {
+            **base,
+            "row_number": 12,
+            "reason": "sex_invalid",
+            "nik": NIK_A,
+            "no_kk": KK_A,
+            "nama_lgkp": "siti  aminah binti h. abdul",
+            "jenis_klmin": "X",
+            "tgl_lhr": "01-07-1990",
+        },
+        {
+            **base,
+            "row_number": 4,
+            "reason": "nik_malformed",
+            "nik": "650101410790001",
+            "no_kk": " " + KK_A + " ",
+            "nama_lgkp": "BUDI",
+            "tmpt_lhr": f"TARAKAN {NIK_B}",
+        },
+        {**base, "row_number": 5, "reason": "nik_malformed", "nik": "ABC", "no_kk": None, "nama_lgkp": None},
+        {
+            **base,
+            "row_number": 6,
+            "reason": "nik_malformed",
+            "nik": NIK_A + "99",
+            "no_kk": "",
+            "nama_lgkp": NIK_B,
+        },
+        {
+            "snapshot_date": "2025-06-30",
+            "source_file": "2025-06-30/6571_tarakan.xlsx",
+            "regency_code": "65.71",
+            "row_number": 2,
+            "reason": "unknown_area",
+            "nik": NIK_B,
+            "nama_lgkp": "Ani",
+            "no_kel": "9999",
+        },
+        {
+            "snapshot_date": "2025-03-31",
+            "source_file": "2025-03-31/6502_ktp.csv",
+            "regency_code": "65.02",
+            "row_number": 1,
+            "reason": "wrong_regency",
+            "nik": NIK_B,
+            "nama_lgkp": "Ani",
+        },
+    ]
+
+
+def test_quarantine_export_masks_identifiers_and_keeps_what_auditors_need(tmp_path: Path):
+    warehouse = tmp_path / "ktp.duckdb"
+    add_quarantine(warehouse, quarantine_rows())
+    reports = tmp_path / "reports"
+
+    written = export_quarantine(warehouse, reports)
+
+    assert sorted(str(p.relative_to(reports)) for p in written) == [
+        "quarantine/2025-03-31/6502_ktp.csv",
+        "quarantine/2025-06-30/6501_ktp.csv",
+        "quarantine/2025-06-30/6571_tarakan.csv",
+    ]
+    for path in written:
+        text = path.read_text(encoding="utf-8")
+        assert not FULL_NIK.search(text), path
+        for nik in (NIK_A, NIK_B, KK_A):
+            assert nik not in text
+    assert not [f for f in scan_for_pii(reports) if f.kind == NIK_VALUE]
+
+    with (reports / "quarantine/2025-06-30/6501_ktp.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["row_number"] for r in rows] == ["4", "5", "6", "12"]
+    by_row = {r["row_number"]: r for r in rows}
+    full = by_row["12"]
+    assert full["nik_masked"] == "650101******0001"
+    assert full["no_kk_masked"] == "650101******0003"
+    assert full["nama_lgkp_initials"] == "S.A.B.H.A."
+    assert (full["reason"], full["source_file"], full["jenis_klmin"], full["tgl_lhr"]) == (
+        "sex_invalid",
+        "2025-06-30/6501_ktp.csv",
+        "X",
+        "01-07-1990",
+    )
+    assert by_row["4"]["nik_masked"] == "650101" + "*" * 9  # 15 digits: first 6 kept
+    assert by_row["4"]["no_kk_masked"] == "650101******0003"  # padded 16 digits still recognised
+    assert by_row["4"]["tmpt_lhr"] == "TARAKAN 650102******0002"  # a NIK in another field is masked too
+    assert by_row["5"]["nik_masked"] == "A**"  # short garbage keeps at most half
+    assert by_row["5"]["nama_lgkp_initials"] == ""
+    assert by_row["6"]["nik_masked"] == "650101" + "*" * 12  # 18 digits: not a NIK shape, prefix only
+    assert by_row["6"]["nama_lgkp_initials"] == ""  # a NIK in the name field leaves no initials
+    assert oct((reports / "quarantine/2025-06-30/6501_ktp.csv").stat().st_mode & 0o777) == "0o640"
+
+
+def test_quarantine_export_replaces_stale_reports_of_a_snapshot(tmp_path: Path):
+    warehouse = tmp_path / "ktp.duckdb"
+    add_quarantine(warehouse, quarantine_rows())
+    reports = tmp_path / "reports"
+    export_quarantine(warehouse, reports)
+    con = duckdb.connect(str(warehouse))
+    con.execute("delete from ingest.quarantine where regency_code = '65.71'")
+    con.close()
+
+    written = export_quarantine(warehouse, reports, snapshots=["2025-06-30"])
+
+    assert [p.name for p in written] == ["6501_ktp.csv"]
+    assert sorted(p.name for p in (reports / "quarantine/2025-06-30").iterdir()) == ["6501_ktp.csv"]
+    assert (reports / "quarantine/2025-03-31/6502_ktp.csv").exists()
+    assert [p.name for p in (reports / "quarantine").iterdir() if p.name.startswith(".")] == []
