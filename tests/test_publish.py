@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
 from pipelines.publish import (
     PiiFoundError,
     PublishBlockedError,
@@ -357,9 +358,27 @@ def test_mart_contract_column_names_are_not_identifiers():
         *("belum_rekam_pemula", "deactivation_risk", "upcoming_pemula_unrecorded", "coverage_change_pts"),
         *("belum_rekam_change", "projected_zero_date", "target_date", "on_track", "source_file", "sha256"),
         *("rows_read", "rows_loaded", "rows_rejected", "duplicates_superseded", "reason", "rows", "flag"),
-        *("nama_kecamatan", "nama_desa"),
+        *("nama_kecamatan", "nama_desa", *REJECT_REASONS, *QUALITY_FLAGS),
     ]
     assert [c for c in contract if looks_like_identifier_column(c)] == []
+
+
+def test_validation_outcome_naming_checks_does_not_block_the_manifest(warehouse: Path, tmp_path: Path):
+    validation = {
+        "success": True,
+        "report": "/reports/gx/index.html",
+        "checks": [{"name": "persons_suite", "nik_malformed": 0, "nik_region_check": "passed"}],
+    }
+    manifest = publish_marts(
+        warehouse, tmp_path / "pub", run_id="r", code_list_version=CODE_LIST, validation=validation
+    )
+    assert manifest["validation"] == validation
+    # Keys that do name personal data are still caught in JSON.
+    (tmp_path / "other").mkdir()
+    rows = [{"nama_lgkp": "x"}, {"nik": "x"}, {"nik": "y"}]
+    (tmp_path / "other" / "m.json").write_text(json.dumps({"rows": rows}))
+    found = sorted((f.column, f.kind, f.rows) for f in scan_for_pii(tmp_path / "other"))
+    assert found == [("$.rows[*].nama_lgkp", IDENTIFIER_COLUMN, 1), ("$.rows[*].nik", IDENTIFIER_COLUMN, 2)]
 
 
 def quarantine_rows() -> list[dict[str, object]]:

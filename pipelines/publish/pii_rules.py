@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from pipelines.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
+
 # Python form (the CSV/JSON text scan) and RE2 form (DuckDB has no look-behind) of the same rule.
 HEX_DIGEST_RE = re.compile(r"[0-9A-Fa-f]{32,}")
 NIK_RE = re.compile(r"(?<![0-9])(?<![0-9]\.)[0-9]{16}(?![0-9])")
@@ -71,6 +73,8 @@ IDENTIFIER_NAMES = frozenset(
     }
 )
 _COMPACT_NAMES = frozenset(n.replace("_", "") for n in IDENTIFIER_NAMES)
+# Reject reasons and quality flags of the extract contract name counts, should a mart pivot them.
+_COUNT_NAMES = frozenset(REJECT_REASONS + QUALITY_FLAGS)
 # Too generic for JSON keys, where `name` usually names a check or a suite, not a person.
 GENERIC_NAMES = frozenset({"name", "kk"})
 
@@ -79,14 +83,23 @@ def normalize_column(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
-def looks_like_identifier_column(name: str, *, include_generic: bool = True) -> bool:
+def looks_like_identifier_column(
+    name: str, *, include_generic: bool = True, exact_only: bool = False
+) -> bool:
+    """Exact identifier names, and names built on nik / no_kk / alamat unless `exact_only`.
+
+    JSON keys use exact_only without the generic names: the manifest's validation outcome may well
+    hold keys like "name" or "nik_malformed" that describe checks, not people.
+    """
     norm = normalize_column(name)
-    if not norm:
+    if not norm or norm in _COUNT_NAMES:
         return False
     if not include_generic and norm in GENERIC_NAMES:
         return False
     if norm in IDENTIFIER_NAMES or norm.replace("_", "") in _COMPACT_NAMES:
         return True
+    if exact_only:
+        return False
     tokens = norm.split("_")
     if tokens[0] == "nik" or tokens[-1] == "nik":
         return True

@@ -130,18 +130,19 @@ def _scan_json(path: Path) -> list[Finding]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return _scan_text(path)
-    findings: list[Finding] = []
+    keys: dict[str, int] = {}
     counts: dict[str, int] = {}
     examples: dict[str, str] = {}
     for key_path, key, value in _walk(document, "$"):
-        if key is not None and looks_like_identifier_column(key, include_generic=False):
-            findings.append(Finding(path, key_path, IDENTIFIER_COLUMN, 1))
+        if key is not None and looks_like_identifier_column(key, include_generic=False, exact_only=True):
+            keys[key_path] = keys.get(key_path, 0) + 1
         text = _json_scalar_text(value)
         nik = find_nik(text) if text is not None else None
         nik = nik or (find_nik(key) if key is not None else None)
         if nik is not None:
             counts[key_path] = counts.get(key_path, 0) + 1
             examples.setdefault(key_path, mask_nik(nik))
+    findings = [Finding(path, k, IDENTIFIER_COLUMN, n) for k, n in keys.items()]
     findings += [Finding(path, k, NIK_VALUE, n, examples[k]) for k, n in counts.items()]
     return findings
 
