@@ -492,3 +492,16 @@ def test_quarantine_export_replaces_stale_reports_of_a_snapshot(tmp_path: Path):
     assert sorted(p.name for p in (reports / "quarantine/2025-06-30").iterdir()) == ["6501_ktp.csv"]
     assert (reports / "quarantine/2025-03-31/6502_ktp.csv").exists()
     assert [p.name for p in (reports / "quarantine").iterdir() if p.name.startswith(".")] == []
+
+
+def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from pipelines.publish.__main__ import main
+
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "a.csv").write_text("area_code,rows\n65.01,3\n", encoding="utf-8")
+    (tmp_path / "dirty").mkdir()
+    (tmp_path / "dirty" / "a.csv").write_text(f"area_code,nik\n65.01,{NIK_A}\n", encoding="utf-8")
+    assert main(["scan", str(tmp_path / "clean")]) == 0
+    assert main(["scan", str(tmp_path / "dirty")]) == 1
+    out = capsys.readouterr().out
+    assert "650101******0001" in out and NIK_A not in out
