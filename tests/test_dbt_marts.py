@@ -1,0 +1,263 @@
+"""The dbt marts against the same definitions recomputed in Python, on a generated warehouse.
+
+One real `dbt build` per module (seeds, models, contracts, unit tests and data tests), then every mart is
+compared row by row with tests/support/marts.py, which never runs the project's SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
+from pipelines.settings import DBT_PROJECT_DIR
+from tests.support import marts as m
+
+MART_COLUMNS = {
+    "coverage_province": m.COVERAGE_COLUMNS,
+    "coverage_regency": [*m.COVERAGE_COLUMNS, "bps_code"],
+    "coverage_district": m.COVERAGE_COLUMNS,
+    "coverage_village": m.COVERAGE_COLUMNS,
+    "coverage_age_cohort": [
+        "snapshot_date", "regency_code", "age_cohort", "sex", "wajib_ktp", "sudah_rekam", "belum_rekam",
+        "coverage_pct",
+    ],
+    "pemula_outlook": [
+        "snapshot_date", "regency_code", "district_code", "month_turning_17", "persons", "recorded_early",
+    ],
+    "outreach_priority": [
+        "snapshot_date", "priority_rank", "regency_code", "district_code", "village_code", "village_name",
+        "belum_rekam", "belum_rekam_pemula", "deactivation_risk", "upcoming_pemula_unrecorded",
+    ],
+    "coverage_trend": [
+        "snapshot_date", "area_code", "area_name", "wajib_ktp", "sudah_rekam", "belum_rekam", "coverage_pct",
+        "coverage_change_pts", "belum_rekam_change", "projected_zero_date", "target_date", "on_track",
+    ],
+    "ingest_summary": [
+        "snapshot_date", "regency_code", "source_file", "sha256", "rows_read", "rows_loaded", "rows_rejected",
+        "duplicates_superseded",
+    ],
+    "reject_reasons": ["snapshot_date", "regency_code", "reason", "rows"],
+    "quality_flags": ["snapshot_date", "regency_code", "flag", "rows"],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dbt_marts")
+    warehouse = tmp / "warehouse.duckdb"
+    gen = m.generate()
+    m.write_warehouse(warehouse, gen)
+    result = m.run_dbt(["build"], warehouse, tmp)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return warehouse, tmp, gen
+
+
+def by_key(rows: list[dict], *key: str) -> dict[tuple, dict]:
+    out = {tuple(r[k] for k in key): r for r in rows}
+    assert len(out) == len(rows), f"duplicate keys {key}"
+    return out
+
+
+def test_python_reference_definitions_follow_the_issue():
+    # The independent implementation must itself get the boundaries right, or the comparisons mean nothing.
+    assert m.age_at(date(2008, 2, 29), date(2025, 2, 28)) == 16
+    assert m.age_at(date(2008, 2, 29), date(2025, 3, 1)) == 17
+    assert m.age_at(date(2008, 3, 1), date(2025, 3, 1)) == 17
+    assert m.age_at(date(2008, 3, 2), date(2025, 3, 1)) == 16
+    assert m.seventeenth_birthday(date(2008, 2, 29)) == date(2025, 3, 1)
+    assert m.seventeenth_birthday(date(2007, 2, 28)) == date(2024, 2, 28)
+    assert m.pct(1, 32) == Decimal("3.13") and m.pct(1, 160) == Decimal("0.63") and m.pct(0, 0) is None
+    assert [m.zone(Decimal(x)) for x in ("74.99", "75.00", "84.99", "85.00")] == [
+        "merah", "kuning", "kuning", "hijau",
+    ]  # fmt: skip
+    assert [m.cohort(a) for a in (16, 17, 19, 20, 74, 75)] == ["<17", "17", "18-19", "20-24", "70-74", "75+"]
+
+
+def test_build_ran_unit_tests_and_data_tests_without_failure(built):
+    _, tmp, _ = built
+    results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
+    by_type = {}
+    for r in results:
+        by_type.setdefault(r["unique_id"].split(".")[0], []).append(r["status"])
+    assert len(by_type["unit_test"]) >= 3
+    assert len(by_type["test"]) >= 100
+    assert len(by_type["model"]) >= 15
+    bad = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
+    assert bad == []
+
+
+def test_mart_columns_are_the_contract_and_carry_no_personal_data(built):
+    warehouse, _, gen = built
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+        assert {t for (t,) in tables} == set(MART_COLUMNS)
+        niks = set(gen.persons_rows["nik"])
+        names = set(gen.persons_rows["full_name"])
+        for table, expected in MART_COLUMNS.items():
+            cur = con.execute(f"select * from marts.{table}")
+            assert [d[0] for d in cur.description] == expected, table
+            values = {v for row in cur.fetchall() for v in row if isinstance(v, str)}
+            assert not values & (niks | names), table
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("level", ["province", "regency", "district", "village"])
+def test_coverage_by_level_matches_python(built, level):
+    warehouse, _, gen = built
+    actual = by_key(m.read_mart(warehouse, f"coverage_{level}"), "snapshot_date", "area_code")
+    expected = m.expected_coverage(gen.persons, level)
+    assert set(actual) == set(expected)
+    mismatched = {k: (actual[k], expected[k]) for k in expected if actual[k] != expected[k]}
+    assert mismatched == {}
+
+
+def test_every_reference_area_listed_and_empty_areas_zero_filled(built):
+    warehouse, _, _ = built
+    villages = m.read_mart(warehouse, "coverage_village")
+    assert len(villages) == 482 * len(m.SNAPSHOTS)
+    assert len(m.read_mart(warehouse, "coverage_district")) == 55 * len(m.SNAPSHOTS)
+    empty = [v for v in villages if v["population"] == 0]
+    assert len(empty) > 400 * len(m.SNAPSHOTS)
+    assert all(v["coverage_pct"] is None and v["zone"] is None and v["wajib_ktp"] == 0 for v in empty)
+    regency = by_key(m.read_mart(warehouse, "coverage_regency"), "snapshot_date", "area_code")
+    first = regency[(m.SNAPSHOTS[0], m.EMPTY_REGENCY)]
+    assert (first["population"], first["coverage_pct"], first["zone"]) == (0, None, None)
+    assert first["area_name"] == "Kabupaten Tana Tidung" and first["bps_code"] == "6503"
+
+
+def test_coverage_rounds_half_away_from_zero_exactly(built):
+    warehouse, _, _ = built
+    regency = by_key(m.read_mart(warehouse, "coverage_regency"), "snapshot_date", "area_code")
+    tana_tidung = regency[(m.SNAPSHOTS[1], m.EMPTY_REGENCY)]
+    # 1 of 32 = 3.125 %: half up gives 3.13, binary float with half-to-even would give 3.12.
+    assert (tana_tidung["sudah_rekam"], tana_tidung["wajib_ktp"]) == (1, 32)
+    assert tana_tidung["coverage_pct"] == Decimal("3.13")
+    assert tana_tidung["zone"] == "merah"
+    assert regency[(m.SNAPSHOTS[2], m.EMPTY_REGENCY)]["coverage_pct"] == Decimal("100.00")
+
+
+def test_age_cohorts_match_python_with_every_combination(built):
+    warehouse, _, gen = built
+    actual = by_key(
+        m.read_mart(warehouse, "coverage_age_cohort"), "snapshot_date", "regency_code", "age_cohort", "sex"
+    )
+    expected = m.expected_age_cohorts(gen.persons)
+    assert len(actual) == len(m.SNAPSHOTS) * 5 * 15 * 2
+    assert set(actual) == set(expected)
+    for k, exp in expected.items():
+        got = {c: actual[k][c] for c in exp}
+        assert got == exp, k
+    # The generated data reaches the youngest and oldest cohorts.
+    assert sum(expected[(s, "65.71", "<17", "P")]["wajib_ktp"] for s in m.SNAPSHOTS) > 0
+    assert sum(r["wajib_ktp"] for (s, _, c, _), r in expected.items() if c == "75+") > 0
+
+
+def test_pemula_outlook_matches_python(built):
+    warehouse, _, gen = built
+    rows = m.read_mart(warehouse, "pemula_outlook")
+    actual = by_key(rows, "snapshot_date", "regency_code", "district_code", "month_turning_17")
+    expected = m.expected_pemula_outlook(gen.persons)
+    assert {
+        k: {"persons": v["persons"], "recorded_early": v["recorded_early"]} for k, v in actual.items()
+    } == {
+        k: {"persons": v["persons"], "recorded_early": v.get("recorded_early", 0)}
+        for k, v in expected.items()
+    }
+    assert all(r["persons"] > 0 for r in rows)
+
+
+def test_pemula_outlook_counts_29_february_births_in_march(built):
+    warehouse, _, gen = built
+    rows = m.read_mart(warehouse, "pemula_outlook")
+    feb28 = m.SNAPSHOTS[1]
+    tarakan_district = next(p.village_code[:8] for p in gen.persons if p.birth_date == date(2008, 2, 29))
+    march = [r for r in rows if r["snapshot_date"] == feb28 and r["district_code"] == tarakan_district]
+    # Two unmarried 29 February 2008 births turn 17 on 1 March 2025; the married one is already wajib.
+    assert sum(r["persons"] for r in march if r["month_turning_17"] == "2025-03") >= 2
+    assert not any(r["month_turning_17"] == "2025-02" for r in rows if r["snapshot_date"] == feb28)
+
+
+def test_outreach_priority_ranking_matches_python(built):
+    warehouse, _, gen = built
+    actual = by_key(m.read_mart(warehouse, "outreach_priority"), "snapshot_date", "village_code")
+    expected = m.expected_outreach(gen.persons)
+    assert actual == expected
+    for snap in m.SNAPSHOTS:
+        ranks = sorted(r["priority_rank"] for (s, _), r in actual.items() if s == snap)
+        assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_coverage_trend_matches_python(built):
+    warehouse, _, gen = built
+    actual = by_key(m.read_mart(warehouse, "coverage_trend"), "snapshot_date", "area_code")
+    expected = m.expected_trend(gen.persons)
+    assert actual == expected
+    # The data exercises every branch of the projection.
+    rows = list(expected.values())
+    assert any(r["belum_rekam"] == 0 and r["projected_zero_date"] == r["snapshot_date"] for r in rows)
+    assert any(r["belum_rekam"] > 0 and r["projected_zero_date"] is not None for r in rows)
+    assert any(r["belum_rekam_change"] is not None and r["projected_zero_date"] is None for r in rows)
+    assert {r["on_track"] for r in rows} == {True, False}
+    assert all(r["coverage_change_pts"] is None for r in rows if r["snapshot_date"] == m.SNAPSHOTS[0])
+
+
+def test_ingest_bookkeeping_marts_mirror_ingest_tables(built):
+    warehouse, _, gen = built
+    summary = by_key(m.read_mart(warehouse, "ingest_summary"), "snapshot_date", "regency_code")
+    files = gen.files.to_dict("records")
+    assert len(summary) == len(files)
+    for f in files:
+        got = summary[(f["snapshot_date"], f["regency_code"])]
+        assert got == {c: f[c] for c in MART_COLUMNS["ingest_summary"]}
+    rejects = m.read_mart(warehouse, "reject_reasons")
+    assert len(rejects) == len(files) * len(REJECT_REASONS)
+    assert sum(r["rows"] for r in rejects) == sum(f["rows_rejected"] for f in files)
+    flags = by_key(m.read_mart(warehouse, "quality_flags"), "snapshot_date", "regency_code", "flag")
+    assert {k[2] for k in flags} == set(QUALITY_FLAGS)
+    for rec in gen.flag_counts.to_dict("records"):
+        assert flags[(rec["snapshot_date"], rec["regency_code"], rec["flag"])]["rows"] == rec["rows"]
+
+
+def test_docs_generate_static_works_offline(built):
+    warehouse, tmp, _ = built
+    result = m.run_dbt(["docs", "generate", "--static"], warehouse, tmp)
+    assert result.returncode == 0, result.stdout[-4000:]
+    html = (tmp / "target" / "static_index.html").read_text(encoding="utf-8")
+    assert "coverage_regency" in html and "outreach_priority" in html
+
+
+def test_parse_writes_manifest_with_schemas_contracts_and_dagster_keys(tmp_path):
+    result = m.run_dbt(["parse"], tmp_path / "never_opened.duckdb", tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    for name in MART_COLUMNS:
+        assert models[name]["schema"] == "marts"
+        assert models[name]["config"]["contract"]["enforced"] is True
+        assert list(models[name]["columns"]) == MART_COLUMNS[name]
+    assert {n["schema"] for n in models.values()} == {"staging", "intermediate", "marts"}
+    seeds = [n for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
+    assert {s["schema"] for s in seeds} == {"reference"}
+    sources = manifest["sources"].values()
+    assert {s["name"] for s in sources} >= {"persons", "files", "file_reject_counts", "file_flag_counts"}
+    for s in sources:
+        assert s["schema"] == "ingest"
+        assert s["config"]["meta"]["dagster"]["asset_key"] == ["snapshot_registry"]
+    assert not (tmp_path / "never_opened.duckdb").exists()
+
+
+def test_relative_warehouse_path_is_refused_before_any_file_is_created(tmp_path):
+    result = m.run_dbt(["parse"], Path("relative_warehouse.duckdb"), tmp_path)
+    assert result.returncode != 0
+    assert "KTP_WAREHOUSE_must_be_an_absolute_path" in result.stdout
+    assert not (DBT_PROJECT_DIR / "relative_warehouse.duckdb").exists()
