@@ -1,0 +1,138 @@
+"""The contract's row rules, applied to the text as written, to count what the files really contain.
+
+The answer key (GENERATED.json) is built from these counts, not from the generator's intentions; the
+generator also asserts both agree, so a planting bug fails loudly instead of producing a wrong key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.ingest.contract import KTP_STATUSES as _STATUSES
+from pipelines.ingest.contract import (
+    MARITAL_CODES,
+    MAX_AGE_YEARS,
+    PROVINCE_CODE,
+    QUALITY_FLAGS,
+    REJECT_REASONS,
+    SEX_CODES,
+)
+from pipelines.synthetic.calendar import add_years, ymd
+from pipelines.synthetic.reference import province_codes, villages
+
+# (regex, year group, month group, day group) for each contract date format, in the contract's order.
+_DATE_PATTERNS = [
+    (r"^(\d{2})-(\d{2})-(\d{4})$", 3, 2, 1),
+    (r"^(\d{2})/(\d{2})/(\d{4})$", 3, 2, 1),
+    (r"^(\d{4})-(\d{2})-(\d{2})$", 1, 2, 3),
+]
+
+
+def normalized(text: pa.Array) -> pa.Array:
+    return pc.replace_substring(pc.utf8_upper(pc.utf8_trim_whitespace(text)), "_", " ")
+
+
+def parse_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers and validity of dates in any contract format (impossible dates like 31-02 invalid)."""
+    text = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
+    n = len(text)
+    y = np.zeros(n, dtype=np.int64)
+    m = np.zeros(n, dtype=np.int64)
+    d = np.zeros(n, dtype=np.int64)
+    found = np.zeros(n, dtype=bool)
+    for pattern, gy, gm, gd in _DATE_PATTERNS:
+        hit = pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+        hit &= ~found
+        if not hit.any():
+            continue
+        sub = np.array(text.filter(pa.array(hit)).to_pylist(), dtype=str)
+        y[hit], m[hit], d[hit] = _split_dates(sub, gy, gm, gd)
+        found |= hit
+    month_ok = (m >= 1) & (m <= 12)
+    first = ((np.clip(y, 1, 9999) - 1970) * 12 + np.clip(m, 1, 12) - 1).astype("datetime64[M]")
+    days = first.astype("datetime64[D]").astype(np.int64) + d - 1
+    valid = found & month_ok & (d >= 1)
+    valid &= ymd(np.where(valid, days, 0))[1] == np.where(valid, m, 1)
+    return np.where(valid, days, 0), valid
+
+
+def _split_dates(sub: np.ndarray, gy: int, gm: int, gd: int):
+    digits = np.strings.replace(np.strings.replace(sub, "-", ""), "/", "")
+    if gy == 1:  # YYYYMMDD
+        return (
+            np.strings.slice(digits, 0, 4).astype(np.int64),
+            np.strings.slice(digits, 4, 6).astype(np.int64),
+            np.strings.slice(digits, 6, 8).astype(np.int64),
+        )
+    return (  # DDMMYYYY
+        np.strings.slice(digits, 4, 8).astype(np.int64),
+        np.strings.slice(digits, 2, 4).astype(np.int64),
+        np.strings.slice(digits, 0, 2).astype(np.int64),
+    )
+
+
+def _ints(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    t = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
+    ok = pc.match_substring_regex(t, r"^\d{1,9}$").to_numpy(zero_copy_only=False)
+    vals = pc.if_else(pa.array(ok), t, "0").cast(pa.int64()).to_numpy()
+    return vals, ok
+
+
+def _not_in(text: pa.Array, allowed) -> np.ndarray:
+    return ~pc.is_in(normalized(pc.fill_null(text, "")), value_set=pa.array(sorted(allowed))).to_numpy(
+        zero_copy_only=False
+    )
+
+
+def first_reject(cols: dict[str, pa.Array], regency4: str, cutoff: int) -> np.ndarray:
+    """Index into REJECT_REASONS of the first rule each row breaks, -1 for a valid row."""
+    n = len(cols["NIK"])
+    nik = pc.utf8_trim_whitespace(pc.fill_null(cols["NIK"], ""))
+    bad = {}
+    bad["nik_malformed"] = ~pc.match_substring_regex(nik, r"^\d{16}$").to_numpy(zero_copy_only=False)
+    bad["nik_region_invalid"] = ~pc.is_in(
+        pc.utf8_slice_codeunits(nik, 0, 2), value_set=pa.array(sorted(province_codes()))
+    ).to_numpy(zero_copy_only=False)
+    birth, birth_ok = parse_dates(cols["TGL_LHR"])
+    oldest = add_years(np.array([cutoff]), -MAX_AGE_YEARS)[0]
+    bad["birth_date_invalid"] = ~birth_ok | (birth > cutoff) | (birth < oldest)
+    bad["sex_invalid"] = _not_in(cols["JENIS_KLMIN"], SEX_CODES)
+    bad["marital_status_invalid"] = _not_in(cols["STAT_KWN"], MARITAL_CODES)
+    bad["ktp_status_invalid"] = _not_in(cols["STATUS_KTP_EL"], _STATUSES)
+    prop, prop_ok = _ints(cols["NO_PROP"])
+    kab, kab_ok = _ints(cols["NO_KAB"])
+    bad["wrong_regency"] = ~prop_ok | ~kab_ok | (prop != int(PROVINCE_CODE)) | (kab != int(regency4[2:]))
+    kec, kec_ok = _ints(cols["NO_KEC"])
+    kel, kel_ok = _ints(cols["NO_KEL"])
+    v = villages()
+    mine = v.regency4 == regency4
+    known = v.district_no[mine] * 10_000 + v.village_no[mine]
+    bad["unknown_area"] = ~kec_ok | ~kel_ok | (kel > 9999) | ~np.isin(kec * 10_000 + kel, known)
+    reason = np.full(n, -1, dtype=np.int64)
+    for i, r in reversed(list(enumerate(REJECT_REASONS))):
+        reason = np.where(bad[r], i, reason)
+    return reason
+
+
+def flags(cols: dict[str, pa.Array]) -> dict[str, np.ndarray]:
+    """The three NIK flags, by their contract definitions (meaningful on valid rows only)."""
+    nik = pc.utf8_trim_whitespace(pc.fill_null(cols["NIK"], ""))
+    nik_np = np.array(nik.to_pylist(), dtype="U16")
+    ok = np.strings.str_len(nik_np) == 16
+    safe = np.where(ok & np.strings.isdigit(nik_np), nik_np, "0000000101010000")
+    dd = np.strings.slice(safe, 6, 8).astype(np.int64)
+    mm = np.strings.slice(safe, 8, 10).astype(np.int64)
+    yy = np.strings.slice(safe, 10, 12).astype(np.int64)
+    birth, _ = parse_dates(cols["TGL_LHR"])
+    by, bm, bd = ymd(birth)
+    female = ~_not_in(cols["JENIS_KLMIN"], [k for k, v in SEX_CODES.items() if v == "P"])
+    day = np.where(dd > 40, dd - 40, dd)
+    out = {
+        "nik_issued_outside_kaltara": np.strings.slice(safe, 0, 2) != PROVINCE_CODE,
+        "nik_birth_date_mismatch": (day != bd) | (mm != bm) | (yy != by % 100),
+        "nik_sex_mismatch": (dd > 40) != female,
+    }
+    assert list(out) == QUALITY_FLAGS
+    return out
