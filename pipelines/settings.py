@@ -23,7 +23,9 @@ def _path(env: Mapping[str, str], var: str, default: str) -> Path:
     if not p.is_absolute():
         # Defaults are repo-relative; values given by the user are relative to where they ran it.
         p = (Path.cwd() if given else REPO_ROOT) / p
-    return p.resolve()
+    # abspath, not resolve(): the publication directory is a symlink swapped on every release, and
+    # resolving it would pin one release.
+    return Path(os.path.abspath(p))
 
 
 def _float(env: Mapping[str, str], var: str, default: float) -> float:

@@ -5,8 +5,6 @@ resolves NIKs listed by several regencies across a snapshot's files and drops fi
 disappeared from the raw directory. dbt sources hang off `snapshot_registry`.
 """
 
-from __future__ import annotations
-
 from datetime import date
 
 import dagster as dg

@@ -135,7 +135,8 @@ def load_extract(
         rows_loaded = conn.execute("select count(*) from staged where reason is null").fetchone()[0]
         if rows_loaded + rows_rejected != rows_read:  # the accounting promise: no row disappears
             raise RuntimeError(
-                f"{extract.source_file}: read {rows_read} rows but loaded {rows_loaded} + rejected {rows_rejected}"
+                f"{extract.source_file}: read {rows_read} rows but "
+                f"loaded {rows_loaded} + rejected {rows_rejected}"
             )
         conn.execute(
             "insert into ingest.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
@@ -165,7 +166,8 @@ def load_extract(
             [key + [f, flags[f]] for f in QUALITY_FLAGS],
         )
         conn.execute(
-            "delete from ingest.file_errors where (snapshot_date = ? and regency_code = ?) or source_file = ?",
+            "delete from ingest.file_errors "
+            "where (snapshot_date = ? and regency_code = ?) or source_file = ?",
             key + [extract.source_file],
         )
         conn.execute("commit")

@@ -1,0 +1,210 @@
+"""The headless main job (`make run`): ingest every extract, resolve snapshots, build, check, publish.
+
+Runs the same Dagster jobs the UI runs, in this process, one after another: one run per file
+partition (each file is its own unit of work), one per snapshot, then one run for the marts, their
+checks and the publication. Exit status 0 only when everything succeeded and was published.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+
+from pipelines.ingest.contract import REGENCIES
+from pipelines.ingest.discovery import partition_key, scan
+from pipelines.settings import REPO_ROOT, Settings
+
+
+@dataclass
+class Problem:
+    stage: str  # 'ingest' | 'snapshot' | 'marts' | 'check'
+    what: str  # file, partition or check
+    message: str
+
+
+@dataclass
+class RunOutcome:
+    started_at: str
+    finished_at: str = ""
+    run_ids: list[str] = field(default_factory=list)
+    snapshots: list[str] = field(default_factory=list)
+    files_loaded: int = 0
+    files_unchanged: int = 0
+    published: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.published
+
+
+@contextmanager
+def dagster_instance() -> Iterator[dg.DagsterInstance]:
+    """DAGSTER_HOME's instance when set (runs show up in `make dev`), else a throw-away one."""
+    if os.environ.get("DAGSTER_HOME"):
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+        return
+    with tempfile.TemporaryDirectory(prefix="ktp-dagster-") as tmp:
+        ref = InstanceRef.from_dir(tmp, config_dir=str(REPO_ROOT))
+        with dg.DagsterInstance.from_ref(ref) as instance:
+            yield instance
+
+
+def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    messages = []
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        if data.user_failure_data and data.user_failure_data.description:
+            messages.append(data.user_failure_data.description)
+        elif data.error:
+            messages.append(data.error.message.strip().splitlines()[0])
+    return messages
+
+
+def _check_problems(result: dg.ExecuteInProcessResult, stage: str) -> tuple[list[Problem], list[Problem]]:
+    blocking, warnings = [], []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        key = evaluation.asset_check_key
+        where = f"{key.asset_key.to_user_string()}:{key.name}"
+        if evaluation.partition:
+            where += f" [{evaluation.partition}]"
+        detail = evaluation.description or ""
+        failed = evaluation.metadata.get("failed_expectations")
+        if failed is not None:
+            detail = (detail + " " if detail else "") + f"failed: {failed.value}"
+        problem = Problem("check", where, detail or "check failed")
+        if evaluation.severity == dg.AssetCheckSeverity.WARN:
+            warnings.append(problem)
+        else:
+            blocking.append(problem)
+    return blocking, warnings
+
+
+def _run_config() -> dict:
+    level = os.environ.get("KTP_LOG_LEVEL", "INFO").upper()
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
+
+
+def run_pipeline(settings: Settings, instance: dg.DagsterInstance) -> RunOutcome:
+    from pipelines.definitions import defs
+
+    run_config = _run_config()
+
+    outcome = RunOutcome(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    inventory = scan(settings.raw_dir)
+    outcome.snapshots = inventory.snapshots
+    if not outcome.snapshots:
+        outcome.problems.append(
+            Problem("ingest", str(settings.raw_dir), "no snapshot folders (YYYY-MM-DD) found")
+        )
+        return outcome
+
+    existing = set(instance.get_dynamic_partitions("snapshots"))
+    instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
+
+    # Every (regency, snapshot) that has at least one candidate file is a partition to run: the asset
+    # itself reports files that cannot be loaded (two files for one regency, unreadable, ...).
+    keys = {e.partition_key for e in inventory.extracts}
+    for rejected in inventory.rejected:
+        code = rejected.path.name[:4]
+        if code in REGENCIES:
+            keys.add(partition_key(rejected.snapshot.isoformat(), code))
+    ingest_job = defs.resolve_job_def("ingest_extract")
+    for key in sorted(keys, key=lambda k: (k.split("|")[1], k.split("|")[0])):
+        result = ingest_job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False, run_config=run_config
+        )
+        outcome.run_ids.append(result.run_id)
+        for message in _failures(result):
+            outcome.problems.append(Problem("ingest", key, message))
+        blocking, warnings = _check_problems(result, "ingest")
+        outcome.problems += blocking
+        outcome.warnings += warnings
+        for mat in result.get_asset_materialization_events():
+            meta = mat.materialization.metadata
+            unchanged = meta.get("unchanged")
+            if unchanged is not None and unchanged.value:
+                outcome.files_unchanged += 1
+            else:
+                outcome.files_loaded += 1
+    for rejected in inventory.rejected:
+        if rejected.path.name[:4] not in REGENCIES:
+            outcome.problems.append(Problem("ingest", rejected.source_file, rejected.problem))
+
+    snapshot_job = defs.resolve_job_def("resolve_snapshot")
+    for snapshot in outcome.snapshots:
+        result = snapshot_job.execute_in_process(
+            partition_key=snapshot, instance=instance, raise_on_error=False, run_config=run_config
+        )
+        outcome.run_ids.append(result.run_id)
+        outcome.problems += [Problem("snapshot", snapshot, m) for m in _failures(result)]
+        blocking, warnings = _check_problems(result, "snapshot")
+        outcome.problems += blocking
+        outcome.warnings += warnings
+
+    try:
+        publish_job = defs.resolve_job_def("build_and_publish")
+    except Exception:  # noqa: BLE001 - the marts and publishing are wired in separately
+        publish_job = None
+    if publish_job is not None:
+        result = publish_job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config
+        )
+        outcome.run_ids.append(result.run_id)
+        outcome.problems += [Problem("marts", "build_and_publish", m) for m in _failures(result)]
+        blocking, warnings = _check_problems(result, "marts")
+        outcome.problems += blocking
+        outcome.warnings += warnings
+        outcome.published = (
+            any(m.asset_key == dg.AssetKey("published") for m in result.get_asset_materialization_events())
+            and result.success
+        )
+    outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return outcome
+
+
+def _report(settings: Settings, outcome: RunOutcome) -> Path:
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.reports_dir / "last_run.json"
+    data = asdict(outcome) | {"ok": outcome.ok}
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    with dagster_instance() as instance:
+        outcome = run_pipeline(settings, instance)
+    summary = _report(settings, outcome)
+    print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")
+    print(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}")
+    for w in outcome.warnings:
+        print(f"WARNING  {w.stage:8} {w.what}: {w.message}")
+    for p in outcome.problems:
+        print(f"FAILED   {p.stage:8} {p.what}: {p.message}")
+    docs = settings.reports_dir / "data_docs" / "index.html"
+    print(f"validation report: {docs}")
+    print(f"run summary: {summary}")
+    if outcome.ok:
+        print(f"published to {settings.publish_dir}")
+        return 0
+    print("NOT PUBLISHED: the previous publication (if any) is unchanged", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

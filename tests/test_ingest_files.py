@@ -1,0 +1,204 @@
+"""Files as units of work, through the real Dagster jobs: whole-file errors, duplicates, re-runs."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.run import dagster_instance, run_pipeline
+from tests.support.extracts import Person, people, write_csv
+
+S1 = "2026-03-31"
+
+
+def _all_regencies(settings, snapshot=S1, n=5):
+    for i, code in enumerate(["6501", "6502", "6503", "6504", "6571"]):
+        write_csv(
+            settings.raw_dir / snapshot / f"{code}_extract.csv", people(code, n, start_serial=100 * i + 1)
+        )
+
+
+def _run(settings):
+    with dagster_instance() as instance:
+        return run_pipeline(settings, instance)
+
+
+def _query(settings, sql, params=None):
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def _ingest_problems(outcome):
+    return [p for p in outcome.problems if p.stage == "ingest"]
+
+
+def test_clean_snapshot_loads_every_file(ktp_env):
+    _all_regencies(ktp_env)
+    outcome = _run(ktp_env)
+    assert _ingest_problems(outcome) == []
+    assert outcome.files_loaded == 5
+    rows = _query(
+        ktp_env, "select regency_code, rows_read, rows_loaded, rows_rejected from ingest.files order by 1"
+    )
+    assert rows == [(c, 5, 5, 0) for c in ["65.01", "65.02", "65.03", "65.04", "65.71"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bulungan.csv", None, "not a regency file name"),
+        ("6599_unknown.csv", None, "not a regency file name"),
+        ("6571_tarakan.csv", b"NIK;NO_KK\r\n\x81\x8d\xff\xfe;1\r\n", "unreadable encoding"),
+        ("6571_tarakan.csv", "missing_column", "required column(s) missing: STATUS_KTP_EL"),
+        ("6571_tarakan.csv", b"", "empty file"),
+        ("6571_tarakan.csv", "header_only", "empty file"),
+        ("6571_tarakan.xlsx", b"NIK;NO_KK\r\nthis is no spreadsheet\r\n", "not a readable XLSX"),
+        ("6571_tarakan.csv", "ragged", "malformed CSV"),
+        ("6571_tarakan.txt", None, "not an accepted format"),
+    ],
+)
+def test_whole_file_errors_name_the_file_and_spare_the_others(ktp_env, name, content, expected):
+    _all_regencies(ktp_env)
+    (ktp_env.raw_dir / S1 / "6571_extract.csv").unlink()
+    path = ktp_env.raw_dir / S1 / name
+    if content is None:
+        write_csv(path, people("6571", 3))
+    elif content == "missing_column":
+        rows = people("6571", 3)
+        header = [h for h in rows[0] if h != "STATUS_KTP_EL"]
+        write_csv(path, rows, header=header)
+    elif content == "header_only":
+        write_csv(path, [])
+    elif content == "ragged":
+        write_csv(path, people("6571", 3))
+        path.write_bytes(path.read_bytes() + b"1;2;3\r\n")
+    else:
+        path.write_bytes(content)
+
+    outcome = _run(ktp_env)
+    problems = _ingest_problems(outcome)
+    assert len(problems) == 1, problems
+    assert f"{S1}/{name}" in problems[0].message or problems[0].what == f"{S1}/{name}"
+    assert expected in problems[0].message
+    assert not outcome.ok
+    # the four good files loaded; nothing of the bad one entered the warehouse
+    assert _query(ktp_env, "select regency_code from ingest.files order by 1") == [
+        ("65.01",), ("65.02",), ("65.03",), ("65.04",)
+    ]  # fmt: skip
+    assert _query(ktp_env, "select count(*) from ingest.persons where source_file = ?", [f"{S1}/{name}"]) == [
+        (0,)
+    ]
+    assert _query(
+        ktp_env, "select count(*) from ingest.quarantine where source_file = ?", [f"{S1}/{name}"]
+    ) == [(0,)]
+    errors = _query(ktp_env, "select source_file, error from ingest.file_errors")
+    assert [e[0] for e in errors] == [f"{S1}/{name}"]
+
+
+def test_two_files_for_one_regency_load_neither(ktp_env):
+    _all_regencies(ktp_env)
+    write_csv(ktp_env.raw_dir / S1 / "6571_tarakan_v2.csv", people("6571", 2))
+    outcome = _run(ktp_env)
+    problems = _ingest_problems(outcome)
+    assert len(problems) == 1 and "more than one file" in problems[0].message
+    assert "6571_extract.csv" in problems[0].message and "6571_tarakan_v2.csv" in problems[0].message
+    assert ("65.71",) not in _query(ktp_env, "select regency_code from ingest.files")
+
+
+def test_broken_replacement_drops_the_earlier_version(ktp_env):
+    _all_regencies(ktp_env)
+    assert _ingest_problems(_run(ktp_env)) == []
+    (ktp_env.raw_dir / S1 / "6571_extract.csv").write_bytes(b"")
+    outcome = _run(ktp_env)
+    assert "empty file" in _ingest_problems(outcome)[0].message
+    assert _query(ktp_env, "select count(*) from ingest.persons where regency_code = '65.71'") == [(0,)]
+
+
+def test_duplicates_latest_entry_wins_then_lowest_regency_then_first_row(ktp_env):
+    _all_regencies(ktp_env)
+    mover = Person(regency4="6501", serial=900)
+    # The mover: listed by Bulungan (old entry) and by Tarakan (newer entry) -> Tarakan's row wins.
+    bulungan = people("6501", 5) + [mover.row(TGL_ENTRI="01-01-2020")]
+    tarakan_row = Person(regency4="6571", serial=900).row(NIK=mover.row()["NIK"], TGL_ENTRI="15-03-2026")
+    # A tie on TGL_ENTRI between Malinau and Nunukan -> Malinau (65.02) wins.
+    tie = Person(regency4="6502", serial=901)
+    malinau = people("6502", 5, start_serial=101) + [tie.row(TGL_ENTRI="02-02-2022")]
+    nunukan_row = Person(regency4="6503", serial=901).row(NIK=tie.row()["NIK"], TGL_ENTRI="02-02-2022")
+    # A row repeated inside one file -> the first one wins.
+    nunukan = people("6503", 5, start_serial=201) + [nunukan_row]
+    twice = Person(regency4="6503", serial=902).row()
+    nunukan += [twice, dict(twice)]
+    write_csv(ktp_env.raw_dir / S1 / "6501_extract.csv", bulungan)
+    write_csv(ktp_env.raw_dir / S1 / "6502_extract.csv", malinau)
+    write_csv(ktp_env.raw_dir / S1 / "6503_extract.csv", nunukan)
+    write_csv(ktp_env.raw_dir / S1 / "6571_extract.csv", people("6571", 5, start_serial=401) + [tarakan_row])
+
+    outcome = _run(ktp_env)
+    assert _ingest_problems(outcome) == []
+    winners = dict(
+        _query(
+            ktp_env, "select nik, regency_code || '#' || row_number from ingest.persons where not superseded"
+        )
+    )
+    assert winners[mover.row()["NIK"]] == "65.71#6"
+    assert winners[tie.row()["NIK"]] == "65.02#6"
+    assert winners[twice["NIK"]] == "65.03#7"
+    superseded = dict(_query(ktp_env, "select regency_code, duplicates_superseded from ingest.files"))
+    assert superseded == {"65.01": 1, "65.02": 0, "65.03": 2, "65.04": 0, "65.71": 0}
+    # one person per NIK; superseded rows are loaded rows, not rejects
+    assert _query(
+        ktp_env, "select count(*) - count(distinct nik) from ingest.persons where not superseded"
+    ) == [(0,)]
+    assert _query(
+        ktp_env, "select sum(rows_read), sum(rows_loaded), sum(rows_rejected) from ingest.files"
+    ) == [(31, 31, 0)]
+
+
+def test_rerun_unchanged_reads_nothing_and_changed_file_replaces_only_itself(ktp_env):
+    _all_regencies(ktp_env)
+    first = _run(ktp_env)
+    assert first.files_loaded == 5
+    before = _query(ktp_env, "select regency_code, loaded_at, sha256 from ingest.files order by 1")
+    persons_before = _query(
+        ktp_env, "select * from ingest.persons where regency_code <> '65.02' order by all"
+    )
+
+    second = _run(ktp_env)
+    assert (second.files_loaded, second.files_unchanged) == (0, 5)
+    assert _query(ktp_env, "select regency_code, loaded_at, sha256 from ingest.files order by 1") == before
+
+    rows = people("6502", 7, start_serial=101)
+    rows[0]["JENIS_KLMIN"] = "?"
+    write_csv(ktp_env.raw_dir / S1 / "6502_extract.csv", rows)
+    third = _run(ktp_env)
+    assert (third.files_loaded, third.files_unchanged) == (1, 4)
+    after = _query(ktp_env, "select regency_code, loaded_at, sha256 from ingest.files order by 1")
+    changed = [a[0] for a, b in zip(after, before, strict=True) if a != b]
+    assert changed == ["65.02"]
+    assert _query(
+        ktp_env, "select rows_read, rows_loaded, rows_rejected from ingest.files where regency_code = '65.02'"
+    ) == [(7, 6, 1)]
+    assert (
+        _query(ktp_env, "select * from ingest.persons where regency_code <> '65.02' order by all")
+        == persons_before
+    )
+
+
+def test_removed_file_is_dropped_from_its_snapshot(ktp_env):
+    _all_regencies(ktp_env)
+    _run(ktp_env)
+    (ktp_env.raw_dir / S1 / "6504_extract.csv").unlink()
+    _run(ktp_env)
+    assert ("65.04",) not in _query(ktp_env, "select regency_code from ingest.files")
+    assert _query(ktp_env, "select count(*) from ingest.persons where regency_code = '65.04'") == [(0,)]
+
+
+def test_two_warehouses_do_not_see_each_other(ktp_env, tmp_path, monkeypatch):
+    _all_regencies(ktp_env)
+    _run(ktp_env)
+    monkeypatch.setenv("KTP_WAREHOUSE", str(tmp_path / "other" / "ktp.duckdb"))
+    from pipelines.settings import Settings
+
+    other = Settings.from_env()
+    outcome = _run(other)
+    assert outcome.files_loaded == 5  # nothing is "already seen" from the first warehouse
