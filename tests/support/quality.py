@@ -1,0 +1,185 @@
+"""Small, consistent warehouses for the quality-suite tests (all data synthetic).
+
+`build_warehouse` writes the ingest tables (schema.sql of the ingestion) and a tiny set of marts that
+satisfy every rule of expectations/*.json; each test then plants one defect with plain SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.contract import COLUMNS, REGENCIES, dotted_regency
+from pipelines.settings import REPO_ROOT, SEEDS_DIR
+
+SNAPSHOT = dt.date(2025, 6, 30)
+PREVIOUS = dt.date(2024, 12, 31)
+REGENCY_CODES = [dotted_regency(c) for c in REGENCIES]
+SCHEMA_SQL = REPO_ROOT / "pipelines" / "ingest" / "schema.sql"
+
+
+@dataclass(frozen=True)
+class Paths:
+    warehouse: Path
+    reports_dir: Path
+
+
+def build_warehouse(tmp_path: Path, snapshots: tuple[dt.date, ...] = (PREVIOUS, SNAPSHOT)) -> Paths:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(SCHEMA_SQL.read_text())
+        for snapshot in snapshots:
+            _ingest(con, snapshot)
+        _reference(con)
+        _marts(con, snapshots)
+    return Paths(warehouse=warehouse, reports_dir=tmp_path / "reports")
+
+
+def execute(paths: Paths, sql: str, *params: object) -> None:
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute(sql, list(params) if params else None)
+
+
+def query(paths: Paths, sql: str) -> list[tuple]:
+    with duckdb.connect(str(paths.warehouse)) as con:
+        return con.execute(sql).fetchall()
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, snapshot: dt.date) -> None:
+    header = [f" {name.lower()} " for name in COLUMNS]  # as a regency might send it: spaces, lower case
+    for code4, _name in REGENCIES.items():
+        regency = dotted_regency(code4)
+        source = f"{snapshot.isoformat()}/{code4}_{snapshot:%Y%m%d}.csv"
+        con.execute(
+            "insert into ingest.files values (?, ?, ?, 'csv', 'utf-8', ';', 'sha', 1000, ?, 1000, 960, 40, 0,"
+            " now(), 'run-0')",
+            [snapshot, regency, source, header],
+        )
+        for row in range(1, 4):
+            nik = f"{code4}01{row:02d}0190{row:04d}"
+            con.execute(
+                "insert into ingest.persons (snapshot_date, regency_code, source_file, row_number, nik,"
+                " sex, birth_date, marital_status, citizenship, province_code, domicile_regency,"
+                " district_code, village_code, ktp_status, flag_nik_issued_outside_kaltara,"
+                " flag_nik_birth_date_mismatch, flag_nik_sex_mismatch)"
+                " values (?, ?, ?, ?, ?, 'L', DATE '1990-01-01', 'KAWIN', 'WNI', '65', ?, ?, ?,"
+                " 'CARD ISSUED', false, false, false)",
+                [snapshot, regency, source, row, nik, regency, f"{regency}.01", f"{regency}.01.1001"],
+            )
+
+
+def _reference(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists reference")
+    # Types inferred as dbt might (kemendagri_code can come out numeric): the check must cope.
+    con.execute(
+        "create table reference.dukcapil_population as select * from read_csv(?, header = true)",
+        [str(SEEDS_DIR / "dukcapil_population.csv")],
+    )
+
+
+COVERAGE_COLUMNS = """
+    snapshot_date date, area_code varchar, area_name varchar, parent_code varchar, population bigint,
+    wajib_ktp bigint, sudah_rekam bigint, belum_rekam bigint, sudah_cetak bigint, coverage_pct double,
+    pemula_wajib bigint, pemula_rekam bigint, pemula_coverage_pct double, zone varchar
+"""
+
+
+def _marts(con: duckdb.DuckDBPyConnection, snapshots: tuple[dt.date, ...]) -> None:
+    con.execute("create schema if not exists marts")
+    for level in ("province", "regency", "district", "village"):
+        extra = ", bps_code varchar" if level == "regency" else ""
+        con.execute(f"create table marts.coverage_{level} ({COVERAGE_COLUMNS}{extra})")
+    populations = dict(
+        con.execute(
+            "select try_cast(kemendagri_code as double), dukcapil_s2_2024_total"
+            " from reference.dukcapil_population"
+        ).fetchall()
+    )
+    for step, snapshot in enumerate(snapshots):
+        # Three districts of three villages per regency; numbers derived from the regency's published
+        # population so the Dukcapil comparison passes, nudged per snapshot so changes are not all equal.
+        for r, regency in enumerate(REGENCY_CODES):
+            total = int(populations[float(regency)])
+            for d in range(1, 4):
+                district = f"{regency}.{d:02d}"
+                for v in range(1, 4):
+                    share = total // 9 + (total % 9 if (d, v) == (3, 3) else 0)
+                    wajib = share * 7 // 10 * (1000 + step * (10 + (d + v + r) % 4)) // 1000
+                    rekam = wajib * (80 - d - v + step * (1 + (d + r) % 3)) // 100
+                    cetak = rekam * 95 // 100
+                    pemula_wajib = share // 50
+                    pemula_rekam = pemula_wajib * (60 + v) // 100
+                    con.execute(
+                        "insert into marts.coverage_village values"
+                        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'hijau')",
+                        [snapshot, f"{district}.{2000 + v}", f"Desa {d}{v}", district, share, wajib, rekam,
+                         wajib - rekam, cetak, round(100 * rekam / wajib, 2), pemula_wajib, pemula_rekam,
+                         round(100 * pemula_rekam / pemula_wajib, 2)],
+                    )  # fmt: skip
+        for child, parent, name in (
+            ("village", "district", "'Kecamatan ' || area_code"),
+            ("district", "regency", "'Kabupaten ' || area_code"),
+            ("regency", "province", "'Kalimantan Utara'"),
+        ):
+            parent_of = (
+                "'65'" if parent == "regency" else "null" if parent == "province" else "left(area_code, 5)"
+            )
+            extra = ", null" if parent == "regency" else ""
+            con.execute(
+                f"""
+                insert into marts.coverage_{parent}
+                select snapshot_date, area_code, {name}, {parent_of}, population, wajib_ktp, sudah_rekam,
+                       belum_rekam, sudah_cetak, round(100 * sudah_rekam / wajib_ktp, 2), pemula_wajib,
+                       pemula_rekam, round(100 * pemula_rekam / pemula_wajib, 2), 'hijau'{extra}
+                from (select snapshot_date, parent_code as area_code, sum(population) as population,
+                             sum(wajib_ktp) as wajib_ktp, sum(sudah_rekam) as sudah_rekam,
+                             sum(belum_rekam) as belum_rekam, sum(sudah_cetak) as sudah_cetak,
+                             sum(pemula_wajib) as pemula_wajib, sum(pemula_rekam) as pemula_rekam
+                      from marts.coverage_{child} where snapshot_date = ? group by all)
+                """,
+                [snapshot],
+            )  # fmt: skip
+    con.execute(
+        """
+        create table marts.coverage_age_cohort as
+        select snapshot_date, area_code as regency_code, cohort as age_cohort, sex,
+               wajib_ktp // 4 + if(cohort = '17-24' and sex = 'L', wajib_ktp % 4, 0) as wajib_ktp,
+               sudah_rekam // 4 + if(cohort = '17-24' and sex = 'L', sudah_rekam % 4, 0) as sudah_rekam,
+               0 as belum_rekam, 0.0 as coverage_pct
+        from marts.coverage_regency, (values ('17-24'), ('25+')) c(cohort), (values ('L'), ('P')) s(sex)
+        """
+    )  # fmt: skip
+    con.execute("update marts.coverage_age_cohort set belum_rekam = wajib_ktp - sudah_rekam")
+    con.execute(
+        """
+        create table marts.pemula_outlook as
+        select snapshot_date, left(area_code, 5) as regency_code, area_code as district_code,
+               DATE '2025-07-01' as month_turning_17, 10 as persons, 2 as recorded_early
+        from marts.coverage_district;
+        create table marts.outreach_priority as
+        select snapshot_date,
+               row_number() over (partition by snapshot_date order by belum_rekam desc) as priority_rank,
+               left(area_code, 5) as regency_code, parent_code as district_code, area_code as village_code,
+               area_name as village_name, belum_rekam, 0 as belum_rekam_pemula, 0 as deactivation_risk,
+               0 as upcoming_pemula_unrecorded
+        from marts.coverage_village;
+        create table marts.coverage_trend as
+        select snapshot_date, area_code, area_name, wajib_ktp, sudah_rekam, belum_rekam, coverage_pct,
+               0.0 as coverage_change_pts, 0 as belum_rekam_change, null::date as projected_zero_date,
+               DATE '2025-11-30' as target_date, true as on_track
+        from marts.coverage_regency;
+        create table marts.ingest_summary as
+        select snapshot_date, regency_code, source_file, sha256, rows_read, rows_loaded, rows_rejected,
+               duplicates_superseded
+        from ingest.files;
+        create table marts.reject_reasons as
+        select snapshot_date, regency_code, reason, 8 as rows
+        from ingest.files, (values ('nik_malformed'), ('sex_invalid')) r(reason);
+        create table marts.quality_flags as
+        select snapshot_date, regency_code, flag, 1 as rows
+        from ingest.files, (values ('nik_sex_mismatch'), ('nik_birth_date_mismatch')) f(flag);
+        """
+    )  # fmt: skip
