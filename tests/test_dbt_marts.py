@@ -7,6 +7,7 @@ compared row by row with tests/support/marts.py, which never runs the project's 
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -209,6 +210,23 @@ def test_coverage_trend_matches_python(built):
     assert any(r["belum_rekam_change"] is not None and r["projected_zero_date"] is None for r in rows)
     assert {r["on_track"] for r in rows} == {True, False}
     assert all(r["coverage_change_pts"] is None for r in rows if r["snapshot_date"] == m.SNAPSHOTS[0])
+
+
+def test_target_date_var_replaces_30_november(built, tmp_path):
+    warehouse, _, gen = built
+    # A copy, so rebuilding coverage_trend cannot disturb the other tests' warehouse.
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(warehouse, copy)
+    result = m.run_dbt(
+        ["run", "-s", "coverage_trend", "--vars", "{target_date: '2025-03-04'}"], copy, tmp_path
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    actual = by_key(m.read_mart(copy, "coverage_trend"), "snapshot_date", "area_code")
+    expected = m.expected_trend(gen.persons, target=date(2025, 3, 4))
+    assert actual == expected
+    # 2 to 4 days to zero at the last pace: the target splits the regencies.
+    last = [r for (s, _), r in expected.items() if s == m.SNAPSHOTS[-1]]
+    assert {r["on_track"] for r in last} == {True, False}
 
 
 def test_ingest_bookkeeping_marts_mirror_ingest_tables(built):
