@@ -3,7 +3,7 @@
 GX's `$PARAMETER` only replaces a whole kwarg value, so values inside a batch query or an
 UnexpectedRowsExpectation query are filled in here. Values become literals, not bind parameters: GX
 takes the query as text. Every value is typed and quoted, so nothing from a caller is pasted raw.
-`{batch}` is left alone for GX; `::type` casts are not placeholders.
+`{batch}` is left alone for GX; `::type` casts and text inside '...' literals are not placeholders.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+# A string literal is matched first and kept as it is, so ':x' inside quotes is never a parameter.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def literal(value: Any) -> str:
@@ -35,11 +36,11 @@ def literal(value: Any) -> str:
 
 
 def placeholders(sql: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(sql))
+    return {m.group(1) for m in _TOKEN.finditer(sql) if m.group(1)}
 
 
 def render(sql: str, values: Mapping[str, Any]) -> str:
     missing = placeholders(sql) - set(values)
     if missing:
         raise KeyError(f"suite SQL names parameters with no value: {sorted(missing)}")
-    return _PLACEHOLDER.sub(lambda m: literal(values[m.group(1)]), sql)
+    return _TOKEN.sub(lambda m: literal(values[m.group(1)]) if m.group(1) else m.group(0), sql)
