@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.ingest.contract import REGENCIES, REJECT_REASONS
-from pipelines.synthetic.calendar import ymd
+from pipelines.synthetic.calendar import NEVER, ymd
 from pipelines.synthetic.reference import district_counts, villages
 from pipelines.synthetic.render import format_days, regency_code_text
 from pipelines.synthetic.styles import FileStyle
@@ -42,7 +42,7 @@ class Planter:
         new = pa.array(np.asarray(values, dtype=str)[order])
         self.cols[column] = pc.replace_with_mask(self.cols[column], pa.array(mask), new)
         if column in self.cells:
-            self.cells[column][idx] = -1  # written as text, not as a date cell
+            self.cells[column][idx] = NEVER  # written as text, not as a date cell
 
     def _choice(self, values, n):
         return np.asarray(values)[self.rng.integers(0, len(values), n)]
@@ -64,7 +64,7 @@ class Planter:
         )
         # Scientific notation is what Excel leaves in a CSV; an XLSX keeps the text cell.
         kinds = 3 if self.style.fmt == "csv" else 2
-        k = self.rng.integers(0, kinds, len(idx))
+        k = (np.arange(len(idx)) + 2) % kinds  # the first in scientific notation wherever it can be
         self._set("NIK", idx, np.select([k == 0, k == 1], [short, lettered], default=sci))
 
     def nik_region_invalid(self, idx):

@@ -185,21 +185,19 @@ SECOND = [
     "ARSYAD",
 ]
 # Rare spellings that need care in CSV: apostrophes (Arabic-derived names).
-APOSTROPHE_GIVEN = ["MA'RUF", "NU'MAN", "JUM'ATI", "SYA'BAN", "MU'MINAH", "RO'IFAH"]
+MALE_APOSTROPHE = ["MA'RUF", "NU'MAN", "SYA'BAN"]
+FEMALE_APOSTROPHE = ["JUM'ATI", "MU'MINAH", "RO'IFAH"]
 ACADEMIC_TITLES = [", S.PD", ", S.E.", ", S.H.", ", S.KEP", ", A.MD", ", S.T.", ", S.SOS"]
 # Foreign residents with KITAP (WNA); every letter is in Windows-1252.
-FOREIGN_NAMES = [
+MALE_FOREIGN = [
     "JOSÉ MARÍA SANTOS",
-    "FRANÇOISE DUBOIS",
     "JÜRGEN MÜLLER",
-    "ZOË ANDERSSON",
-    "NUÑEZ PEÑA",
     "JOÃO CONCEIÇÃO",
     "BJÖRN STRÖM",
-    "ANGÉLICA REYES",
     "LIM WEI JIAN",
     "MOHD FAIZAL BIN OTHMAN",
 ]
+FEMALE_FOREIGN = ["FRANÇOISE DUBOIS", "ZOË ANDERSSON", "ANGÉLICA REYES", "INÉS NUÑEZ PEÑA"]
 # Birth places: towns of Kaltara, of the places most migrants come from, and abroad for WNA.
 LOCAL_PLACES = [
     "TANJUNG SELOR",
@@ -237,18 +235,27 @@ def _pick(rng: np.random.Generator, values: list[str], n: int) -> pa.Array:
 
 
 def full_names(
-    rng: np.random.Generator, male: np.ndarray, adult: np.ndarray, foreign: np.ndarray
+    rng: np.random.Generator,
+    male: np.ndarray,
+    adult: np.ndarray,
+    foreign: np.ndarray,
+    with_title: np.ndarray,
+    with_apostrophe: np.ndarray,
 ) -> pa.Array:
     n = len(male)
     given = pc.if_else(pa.array(male), _pick(rng, MALE_GIVEN, n), _pick(rng, FEMALE_GIVEN, n))
-    apostrophe = rng.random(n) < 0.004
-    given = pc.if_else(pa.array(apostrophe), _pick(rng, APOSTROPHE_GIVEN, n), given)
+    apostrophe = with_apostrophe | (rng.random(n) < 0.004)
+    apostrophe_given = pc.if_else(
+        pa.array(male), _pick(rng, MALE_APOSTROPHE, n), _pick(rng, FEMALE_APOSTROPHE, n)
+    )
+    given = pc.if_else(pa.array(apostrophe), apostrophe_given, given)
     has_second = rng.random(n) < 0.75
     second = pc.if_else(pa.array(has_second), pc.binary_join_element_wise(" ", _pick(rng, SECOND, n), ""), "")
-    titled = adult & (rng.random(n) < 0.01)
+    titled = with_title | (adult & (rng.random(n) < 0.01))
     title = pc.if_else(pa.array(titled), _pick(rng, ACADEMIC_TITLES, n), "")
     name = pc.binary_join_element_wise(given, second, title, "")
-    return pc.if_else(pa.array(foreign), _pick(rng, FOREIGN_NAMES, n), name)
+    foreign_name = pc.if_else(pa.array(male), _pick(rng, MALE_FOREIGN, n), _pick(rng, FEMALE_FOREIGN, n))
+    return pc.if_else(pa.array(foreign), foreign_name, name)
 
 
 def birth_places(

@@ -24,6 +24,7 @@ BIRTHS_PER_PERSON_YEAR = 0.017
 EKTP_START = day_number("2011-08-01")  # nationwide KTP-el recording began in 2011
 KALTARA_SPLIT = day_number("2012-10-25")  # NIKs issued before can carry Kalimantan Timur's 64
 MOVER_SHARE = 0.002  # residents listed by two regencies in one snapshot
+ADULT_SHARE = 0.69
 OLD_LISTING_DAYS = (60, 300)  # how long the old regency keeps listing a mover
 FORCED_PER_REGENCY = 2  # residents per regency guaranteed to carry each NIK mismatch
 
@@ -111,13 +112,13 @@ def _recording(rng, n, birth, marriage):
     legacy = eligible < EKTP_START
     legacy_day = EKTP_START + np.round(rng.gamma(1.5, 300.0, n)).astype(np.int64)
     early = rng.random(n) < 0.33
-    slow = rng.random(n) < 0.1
+    slow = rng.random(n) < 0.08
     delay = np.round(np.where(slow, rng.exponential(3 * 365.0, n), rng.exponential(120.0, n))).astype(
         np.int64
     )
     young_day = np.where(early, turns16 + rng.integers(0, 240, n), eligible + delay)
     recorded = np.where(legacy, np.maximum(legacy_day, turns16), young_day)
-    recorded = np.where(rng.random(n) < 0.004, NEVER, recorded)
+    recorded = np.where(rng.random(n) < 0.0025, NEVER, recorded)
     printed = np.maximum(recorded, turns17) + np.round(rng.exponential(45.0, n)).astype(np.int64) + 1
     printed = np.where((recorded >= NEVER) | (rng.random(n) < 0.02), NEVER, printed)
     duplicate = (recorded < NEVER) & (rng.random(n) < 0.001)
@@ -159,14 +160,17 @@ def build(rng: np.random.Generator, scale: float, first: int, last: int) -> Popu
 
     protected = np.zeros(n, dtype=bool)
     stable = (np.arange(n) < n_base) & ~dies & ~foreign & (age_at_first >= 20)
-    forced_date = np.zeros(n, dtype=bool)
-    forced_sex = np.zeros(n, dtype=bool)
+    # Every file, however small, carries each NIK mismatch and a name needing care (quotes, encoding).
+    forced = {k: np.zeros(n, dtype=bool) for k in ("date", "sex", "foreign", "title", "apostrophe")}
     for code in codes:
         cand = np.flatnonzero(stable & (regency == code))
-        pick = rng.choice(cand, size=min(len(cand), 2 * FORCED_PER_REGENCY), replace=False)
-        forced_date[pick[:FORCED_PER_REGENCY]] = True
-        forced_sex[pick[FORCED_PER_REGENCY:]] = True
+        pick = rng.choice(cand, size=min(len(cand), FORCED_PER_REGENCY * len(forced)), replace=False)
+        for i, mask in enumerate(forced.values()):
+            mask[pick[i * FORCED_PER_REGENCY : (i + 1) * FORCED_PER_REGENCY]] = True
         protected[pick] = True
+    forced_date, forced_sex = forced["date"], forced["sex"]
+    foreign |= forced["foreign"]
+    migrant &= ~forced["foreign"]
 
     nik_birth = birth.copy()
     date_mismatch = forced_date | (rng.random(n) < 0.0025)
@@ -189,7 +193,8 @@ def build(rng: np.random.Generator, scale: float, first: int, last: int) -> Popu
 
     # Movers: a move to another regency some time around the snapshots, listed twice for a while.
     window = (first - OLD_LISTING_DAYS[1], last)
-    p_move = MOVER_SHARE * (window[1] - window[0]) / np.mean(OLD_LISTING_DAYS)
+    # Only adults move on their own, so their rate is higher than the share over all residents.
+    p_move = MOVER_SHARE / ADULT_SHARE * (window[1] - window[0]) / np.mean(OLD_LISTING_DAYS)
     moves = adult & ~foreign & ~protected & ~dies & (rng.random(n) < p_move)
     moved = np.where(moves, rng.integers(window[0], window[1] + 1, n), NEVER)
     moved = np.where(moved <= registered, NEVER, moved)
@@ -209,7 +214,7 @@ def build(rng: np.random.Generator, scale: float, first: int, last: int) -> Popu
         migrant=migrant,
         nik=niks,
         no_kk=no_kk,
-        name=names.full_names(rng, male, adult, foreign),
+        name=names.full_names(rng, male, adult, foreign, forced["title"], forced["apostrophe"]),
         birth_place=names.birth_places(rng, v.name[village], migrant, foreign),
         religion=rng.choice(6, size=n, p=[0.72, 0.2, 0.05, 0.01, 0.01, 0.01]),
         occupation_code=rng.integers(0, 8, n),

@@ -13,6 +13,7 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.synthetic.calendar import NEVER
 from pipelines.synthetic.styles import FileStyle
 
 CHUNK_ROWS = 250_000
@@ -71,7 +72,8 @@ def write_xlsx(path: Path, style: FileStyle, cols: dict[str, pa.Array], cells: d
             days = cells[c]
             epoch = dt.date(1970, 1, 1)
             values = [
-                epoch + dt.timedelta(days=int(d)) if d >= 0 else v for d, v in zip(days, values, strict=True)
+                epoch + dt.timedelta(days=int(d)) if d < NEVER else v
+                for d, v in zip(days, values, strict=True)
             ]
         columns.append(values)
     for row in zip(*columns, strict=True):

@@ -1,0 +1,336 @@
+"""The synthetic-extract generator: reproducible, its answer key true to the files, realistic enough."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipelines.ingest import contract
+from pipelines.settings import REPO_ROOT
+from pipelines.synthetic import KEY_FILE, generate
+from tests.support import synthetic as rd
+
+SNAPSHOTS = ["2026-03-31", "2026-09-30"]
+SCALE = 0.01  # ~7,700 residents per snapshot, every file still above 300 rows
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("synthetic")
+    key = generate(out, scale=SCALE, snapshots=SNAPSHOTS, seed=11)
+    return out, key
+
+
+@pytest.fixture(scope="module")
+def reread(sample) -> dict[str, dict[str, rd.FileCount]]:
+    out, key = sample
+    counts = {}
+    for snap, s in key["snapshots"].items():
+        cutoff = dt.date.fromisoformat(snap)
+        counts[snap] = {
+            code: rd.count_file(rd.read_any(out / f["file"]), code, cutoff) for code, f in s["files"].items()
+        }
+    return counts
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path):
+    a = _files_after(generate, tmp_path / "a", seed=3)
+    b = _files_after(generate, tmp_path / "b", seed=3)
+    c = _files_after(generate, tmp_path / "c", seed=4)
+    assert a == b
+    assert len(a) == 2 * 5 + 1
+    assert a.keys() == c.keys()
+    assert all(a[k] != c[k] for k in a if k != KEY_FILE)
+
+
+def _files_after(gen, out: Path, seed: int) -> dict[str, bytes]:
+    gen(out, scale=0.004, snapshots=SNAPSHOTS, seed=seed)
+    return _files(out)
+
+
+def test_layout_and_key_header(sample):
+    out, key = sample
+    assert sorted(p.name for p in out.iterdir()) == [*SNAPSHOTS, KEY_FILE]
+    for snap in SNAPSHOTS:
+        assert sorted(p.name for p in (out / snap).iterdir()) == [
+            "6501_bulungan.csv",
+            "6502_malinau.csv",
+            "6503_nunukan.csv",
+            "6504_tana_tidung.xlsx",
+            "6571_kota_tarakan.csv",
+        ]
+    on_disk = json.loads((out / KEY_FILE).read_text(encoding="utf-8"))
+    assert on_disk == key
+    assert (key["seed"], key["scale"], list(key["snapshots"])) == (11, SCALE, SNAPSHOTS)
+
+
+def test_answer_key_agrees_with_an_independent_reading(sample, reread):
+    out, key = sample
+    for snap, s in key["snapshots"].items():
+        counts = reread[snap]
+        for code, f in s["files"].items():
+            c = counts[code]
+            where = f"{snap} {code}"
+            assert f["rows_written"] == c.rows, where
+            assert f["rejects"] == c.rejects, where
+            assert f["rows_rejected"] == sum(c.rejects.values()), where
+            assert f["rows_valid"] == len(c.valid), where
+            assert f["flags"] == c.flags, where
+            assert f["exact_duplicate_rows"] == c.exact_duplicates, where
+            assert f["columns"] == rd.read_any(out / f["file"]).header, where
+        best = rd.winners(counts)
+        assert s["distinct_valid_persons"] == len(best)
+        for code, f in s["files"].items():
+            won = sum(1 for _, regency, _ in best.values() if regency == code)
+            assert f["winning"]["persons"] == won
+            assert f["duplicates_superseded"] == len(counts[code].valid) - won
+        regencies = {}
+        for code, c in counts.items():
+            for nik, *_ in c.valid:
+                regencies.setdefault(nik, set()).add(code)
+        assert s["movers"] == sum(1 for r in regencies.values() if len(r) > 1)
+
+
+def test_every_reason_and_flag_planted_in_every_file_but_few(sample):
+    _, key = sample
+    for s in key["snapshots"].values():
+        assert s["movers"] >= 1
+        for f in s["files"].values():
+            assert min(f["rejects"].values()) >= 1, f["file"]
+            assert min(f["flags"].values()) >= 1, f["file"]
+            assert f["exact_duplicate_rows"] >= 1, f["file"]
+            assert f["rows_rejected"] / f["rows_written"] < 0.04, f["file"]
+
+
+def test_each_regency_file_has_its_quirks(sample):
+    out, key = sample
+    files = key["snapshots"][SNAPSHOTS[0]]["files"]
+    raw = {code: (out / f["file"]).read_bytes() for code, f in files.items()}
+    read = {code: rd.read_any(out / f["file"]) for code, f in files.items()}
+    valid = {
+        code: [r for r in read[code].rows if rd.reject_reason(r, code, dt.date(2026, 3, 31)) is None]
+        for code in read
+    }
+
+    # 6501 Bulungan: Windows-1252, ';', CRLF, zero-padded codes, sex and marital status as codes.
+    b = read["6501"]
+    assert (b.encoding, b.delimiter) == ("cp1252", ";")
+    assert raw["6501"].count(b"\r\n") == len(b.rows) + 1
+    assert any(ord(ch) > 127 for r in b.rows for ch in r["NAMA_LGKP"])
+    assert {r["NO_KAB"] for r in valid["6501"]} == {"01"} and all(
+        len(r["NO_KEC"]) == 2 for r in valid["6501"]
+    )
+    assert {r["JENIS_KLMIN"] for r in valid["6501"]} == {"1", "2"}
+    assert {r["STAT_KWN"] for r in valid["6501"]} <= {"1", "2", "3", "4"}
+    assert any("E+15" in r["NIK"] for r in b.rows)
+
+    # 6502 Malinau: UTF-8 with BOM, lower-case padded header, words, statuses with underscores, DD/MM/YYYY.
+    m = read["6502"]
+    assert raw["6502"].startswith(b"\xef\xbb\xbf") and m.delimiter == ","
+    assert m.header[0] == " nik " and "TMPT_LHR" not in m.rows[0] and "LOKASI_REKAM" not in m.rows[0]
+    assert {r["JENIS_KLMIN"] for r in valid["6502"]} == {"LAKI-LAKI", "PEREMPUAN"}
+    assert {"KAWIN TERCATAT", "KAWIN BELUM TERCATAT"} <= {r["STAT_KWN"] for r in valid["6502"]}
+    assert any("_" in r["STATUS_KTP_EL"] for r in valid["6502"])
+    assert all(r["TGL_LHR"][2] == "/" for r in valid["6502"])
+    assert {r["NO_KAB"] for r in valid["6502"]} == {"2"}
+    assert any(r["NAMA_LGKP"] != r["NAMA_LGKP"].upper() for r in m.rows)
+
+    # 6503 Nunukan: every field quoted, own column order, mixed-case header, ISO dates, lower-case status.
+    n = read["6503"]
+    first_data_line = raw["6503"].decode("utf-8").split("\n")[1]
+    assert first_data_line.startswith('"') and first_data_line.count('"') == 2 * len(n.header)
+    assert n.header[:3] == ["No_Kk", "Nik", "Nama_Lgkp"] and {"Agama", "Pekerjaan"} <= set(n.header)
+    assert all(r["TGL_LHR"][4] == "-" for r in valid["6503"])
+    assert all(r["STATUS_KTP_EL"] == r["STATUS_KTP_EL"].lower() for r in valid["6503"])
+    assert {r["JENIS_KLMIN"] for r in valid["6503"]} == {"L", "P"}
+
+    # 6504 Tana Tidung: XLSX, date cells for birth and entry dates, NIK and NO_KK as text cells.
+    ws = openpyxl.load_workbook(out / files["6504"]["file"], read_only=True).worksheets[0]
+    header, *rows = list(ws.iter_rows(values_only=True))
+    assert list(header) == list(read["6504"].header)
+    col = {h: i for i, h in enumerate(header)}
+    good = [r for r in rows if isinstance(r[col["TGL_LHR"]], dt.datetime)]
+    assert len(good) > 0.95 * len(rows)
+    assert all(isinstance(r[col["TGL_ENTRI"]], dt.datetime) for r in rows)
+    assert all(isinstance(r[col["NIK"]], str) and isinstance(r[col["NO_KK"]], str) for r in rows)
+
+    # 6571 Kota Tarakan: stray spaces in the header, CRLF, title-case status, ISO entry dates, extra column.
+    t = read["6571"]
+    assert t.header[0] == " NIK" and "NAMA_LGKP " in t.header and t.header[-1] == "KET"
+    assert "TGL_REKAM" not in t.rows[0]
+    assert raw["6571"].count(b"\r\n") == len(t.rows) + 1
+    assert any(r["STATUS_KTP_EL"] == "Card Printed" for r in valid["6571"])
+    assert all(r["TGL_ENTRI"][4] == "-" and r["TGL_LHR"][2] == "-" for r in valid["6571"])
+    assert any(
+        '"' in line for line in raw["6571"].decode("utf-8").splitlines()[1:]
+    )  # quoted names with commas
+
+    # Names that need care are present everywhere.
+    for code in read:
+        names = [rd.text(r["NAMA_LGKP"]) for r in valid[code]]
+        assert any("'" in x for x in names) and any("," in x for x in names), code
+        assert any(any(ord(ch) > 127 for ch in x) for x in names), code
+
+
+def test_nik_rules_on_valid_rows(sample, reread):
+    for snap, counts in reread.items():
+        seen = Counter()
+        entries = {}
+        for code, c in counts.items():
+            for nik, entry, _, _, row in c.valid:
+                seen[nik] += 1
+                entries.setdefault(nik, []).append((code, entry, tuple(rd.text(v) for v in row.values())))
+                assert nik[:2] in rd.PROVINCES and len(rd.text(row["NO_KK"])) == 16
+                flags = rd.row_flags(row)
+                if not flags & {"nik_birth_date_mismatch", "nik_sex_mismatch"}:
+                    birth = rd.parse_date(row["TGL_LHR"])
+                    female = contract.SEX_CODES[rd.norm(row["JENIS_KLMIN"])] == "P"
+                    assert int(nik[6:8]) == birth.day + (40 if female else 0)
+                    assert nik[8:12] == birth.strftime("%m%y")
+        for nik, n in seen.items():
+            if n == 1:
+                continue
+            listed = entries[nik]
+            regions = {code for code, _, _ in listed}
+            if len(regions) == 1:  # exact duplicate rows only
+                assert len({values for _, _, values in listed}) == 1, (snap, nik)
+            else:  # a mover: one row per regency, the new regency's entry strictly newer
+                assert len(listed) == len(regions) == 2, (snap, nik)
+                assert listed[0][1] != listed[1][1]
+
+
+def test_population_is_plausible(tmp_path):
+    key = generate(tmp_path, scale=0.04, snapshots=[SNAPSHOTS[0]], seed=7)
+    snap = key["snapshots"][SNAPSHOTS[0]]
+    cutoff = dt.date(2026, 3, 31)
+    counts = {
+        c: rd.count_file(rd.read_any(tmp_path / f["file"]), c, cutoff) for c, f in snap["files"].items()
+    }
+    best = rd.winners(counts)
+    ages, rows = [], []
+    for _, regency, row in best.values():
+        birth = rd.parse_date(row["TGL_LHR"])
+        age = cutoff.year - birth.year - ((cutoff.month, cutoff.day) < (birth.month, birth.day))
+        ages.append(age)
+        rows.append(
+            (
+                regency,
+                age,
+                rd.norm(row["JENIS_KLMIN"]),
+                contract.MARITAL_CODES[rd.norm(row["STAT_KWN"])],
+                rd.norm(row["STATUS_KTP_EL"]) != "BELUM REKAM",
+                rd.text(row["NO_KEL"]),
+            )
+        )
+    n = len(rows)
+
+    def share(pred, among=lambda r: True):
+        sel = [r for r in rows if among(r)]
+        return sum(1 for r in sel if pred(r)) / len(sel)
+
+    # A young pyramid: about 30 % under 17, few over 65, nobody over 110.
+    assert 0.25 < share(lambda r: r[1] < 17) < 0.35
+    assert 0.02 < share(lambda r: r[1] >= 65) < 0.08
+    assert max(ages) < 110
+    males = share(lambda r: contract.SEX_CODES[r[2]] == "L")
+    assert 1.05 < males / (1 - males) < 1.15
+
+    # Marriage: rare at 15-16, usual by 30-34, widowhood rising with age, some divorce.
+    assert 0.002 < share(lambda r: r[3] != "BELUM KAWIN", lambda r: r[1] in (15, 16)) < 0.10
+    assert share(lambda r: r[3] != "BELUM KAWIN", lambda r: 30 <= r[1] < 35) > 0.75
+    widowed_70 = share(lambda r: r[3] == "CERAI MATI", lambda r: r[1] >= 70)
+    assert (
+        widowed_70 > 2 * share(lambda r: r[3] == "CERAI MATI", lambda r: 40 <= r[1] < 50) and widowed_70 > 0.2
+    )
+    assert share(lambda r: r[3] == "CERAI HIDUP", lambda r: r[1] >= 30) > 0.01
+
+    # Recording: ~99 % of wajib KTP, the unrecorded mostly 17-21, some early recording at 16.
+    def wajib(r):
+        return r[1] >= 17 or r[3] != "BELUM KAWIN"
+
+    assert 0.97 < share(lambda r: r[4], wajib) < 0.999
+    unrecorded = [r for r in rows if wajib(r) and not r[4]]
+    assert sum(1 for r in unrecorded if 17 <= r[1] <= 21) / len(unrecorded) > 0.4
+    assert 0.15 < share(lambda r: r[4], lambda r: r[1] == 16) < 0.35
+    assert share(lambda r: r[4], lambda r: r[1] < 16) == 0
+
+    # Regency sizes in proportion to Dukcapil 2024, within 3 % (relative).
+    dukcapil = {
+        r["kemendagri_code"].replace(".", ""): int(r["dukcapil_s2_2024_total"])
+        for r in rd._seed("dukcapil_population.csv")
+    }
+    total = dukcapil.pop("65")
+    by_regency = Counter(r[0] for r in rows)
+    for code, pop in dukcapil.items():
+        assert by_regency[code] / n == pytest.approx(pop / total, rel=0.03), code
+    assert n == pytest.approx(0.04 * total, rel=0.03)
+
+
+def test_later_snapshot_ages_the_same_people(sample, reread):
+    first, second = (rd.winners(reread[s]) for s in SNAPSHOTS)
+    both = first.keys() & second.keys()
+    assert len(both) > 0.97 * len(first)
+    newly_recorded = turned_17 = married = 0
+    for nik in both:
+        a, b = first[nik][2], second[nik][2]
+        assert rd.parse_date(a["TGL_LHR"]) == rd.parse_date(b["TGL_LHR"])
+        rec_a, rec_b = (rd.norm(r["STATUS_KTP_EL"]) != "BELUM REKAM" for r in (a, b))
+        assert rec_a <= rec_b, nik  # nobody loses a recording
+        newly_recorded += rec_b and not rec_a
+        birth = rd.parse_date(a["TGL_LHR"])
+        turned_17 += (2026 - 17, 3, 31) < (birth.year, birth.month, birth.day) <= (2026 - 17, 9, 30)
+        st_a, st_b = (contract.MARITAL_CODES[rd.norm(r["STAT_KWN"])] for r in (a, b))
+        married += st_a == "BELUM KAWIN" and st_b == "KAWIN"
+    assert newly_recorded > 0 and turned_17 > 0 and married > 0
+    assert len(second.keys() - first.keys()) > 0  # newborns registered in between
+
+
+def test_cli_writes_the_layout(tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.synthetic",
+            "--scale",
+            "0.004",
+            "--out",
+            str(out),
+            "--seed",
+            "5",
+            "--snapshots",
+            "2026-06-30",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "2026-06-30" in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["2026-06-30", KEY_FILE]
+    key = json.loads((out / KEY_FILE).read_text(encoding="utf-8"))
+    assert key["seed"] == 5 and list(key["snapshots"]) == ["2026-06-30"]
+
+
+def test_shipped_sample_is_reproducible_and_small(tmp_path):
+    raw = REPO_ROOT / "data" / "raw"
+    key = json.loads((raw / KEY_FILE).read_text(encoding="utf-8"))
+    assert sorted(p.name for p in raw.iterdir()) == [*SNAPSHOTS, KEY_FILE]
+    assert sum(p.stat().st_size for p in raw.rglob("*") if p.is_file()) < 3_000_000
+    generate(tmp_path, scale=key["scale"], snapshots=list(key["snapshots"]), seed=key["seed"])
+    assert _files(tmp_path) == _files(raw)
+    for s in key["snapshots"].values():
+        for f in s["files"].values():
+            assert min(f["rejects"].values()) >= 1 and min(f["flags"].values()) >= 1, f["file"]
+            assert f["rows_rejected"] / f["rows_written"] < 0.04, f["file"]
