@@ -271,6 +271,12 @@ def test_parse_writes_manifest_with_schemas_contracts_and_dagster_keys(tmp_path)
     for s in sources:
         assert s["schema"] == "ingest"
         assert s["config"]["meta"]["dagster"]["asset_key"] == ["snapshot_registry"]
+    # Dagster turns a dbt test into an asset check only when it can tell which model the test is about.
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    unattached = [
+        t["name"] for t in tests if not t.get("attached_node") and len(t["depends_on"]["nodes"]) != 1
+    ]
+    assert tests and unattached == []
     assert not (tmp_path / "never_opened.duckdb").exists()
 
 
