@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.ingest.contract import KTP_STATUSES, QUALITY_FLAGS, REJECT_REASONS, dotted_regency
 from pipelines.synthetic import checks
@@ -21,7 +23,8 @@ NOTES = {
     "duplicates_superseded": "valid rows that lose their NIK to another row of the snapshot "
     "(latest TGL_ENTRI wins, tie: lowest regency code, then first row)",
     "winning": "counts over the rows that win their NIK (one per person); age in completed years on the "
-    "snapshot date, wajib_ktp = age >= 17 or marital status other than BELUM KAWIN",
+    "snapshot date, wajib_ktp = age >= 17 or marital status other than BELUM KAWIN, recorded = any "
+    "STATUS_KTP_EL other than BELUM REKAM",
 }
 
 
@@ -33,13 +36,19 @@ def _sha256(path) -> str:
     return h.hexdigest()
 
 
+def _nik_numbers(f: WrittenFile) -> np.ndarray:
+    """NIKs of valid rows as int64 (16 digits fit), 0 for rejected rows."""
+    text = pc.if_else(pa.array(f.reason < 0), pc.utf8_trim_whitespace(f.cols["NIK"]), "0")
+    return pc.cast(text, pa.int64()).to_numpy()
+
+
 def _winners(files: list[WrittenFile]) -> list[np.ndarray]:
     """Per file, whether each valid row wins its NIK in the snapshot (invalid rows: False)."""
     nik, entry, regency, row, which, pos = [], [], [], [], [], []
     for i, f in enumerate(files):
         valid = f.reason < 0
         idx = np.flatnonzero(valid)
-        nik.append(np.array(f.cols["NIK"].to_pylist(), dtype="U16")[idx])
+        nik.append(_nik_numbers(f)[idx])
         entry.append(checks.parse_dates(f.cols["TGL_ENTRI"])[0][idx])
         regency.append(np.full(len(idx), int(f.code)))
         row.append(idx + 1)
@@ -65,7 +74,7 @@ def snapshot_key(files: list[WrittenFile], day: int, snapshot: str, pop) -> dict
         style = STYLES[f.code]
         valid = f.reason < 0
         flag_rows = checks.flags(f.cols)
-        nik = np.array(f.cols["NIK"].to_pylist(), dtype="U16")
+        nik = _nik_numbers(f)
         valid_niks.append(nik[valid])
         valid_codes.append(np.full(int(valid.sum()), int(f.code)))
         p = f.person[wins]
@@ -101,8 +110,9 @@ def snapshot_key(files: list[WrittenFile], day: int, snapshot: str, pop) -> dict
                 "ktp_status": {s: int((status == i).sum()) for i, s in enumerate(KTP_STATUSES)},
             },
         }
-    pairs = np.unique(np.rec.fromarrays([np.concatenate(valid_niks), np.concatenate(valid_codes)]))
-    niks, regency_count = np.unique(pairs["f0"], return_counts=True)
+    # A NIK listed by several regencies (a mover) appears once per regency among the unique pairs.
+    pairs = np.unique(np.stack([np.concatenate(valid_niks), np.concatenate(valid_codes)], axis=1), axis=0)
+    niks, regency_count = np.unique(pairs[:, 0], return_counts=True)
     return {
         "files": per_file,
         "rows_written": sum(f["rows_written"] for f in per_file.values()),

@@ -22,16 +22,20 @@ from pipelines.ingest.contract import (
 from pipelines.synthetic.calendar import add_years, ymd
 from pipelines.synthetic.reference import province_codes, villages
 
-# (regex, year group, month group, day group) for each contract date format, in the contract's order.
+# (regex, (start, stop) of year, month and day) for each contract date format, in the contract's order.
 _DATE_PATTERNS = [
-    (r"^(\d{2})-(\d{2})-(\d{4})$", 3, 2, 1),
-    (r"^(\d{2})/(\d{2})/(\d{4})$", 3, 2, 1),
-    (r"^(\d{4})-(\d{2})-(\d{2})$", 1, 2, 3),
+    (r"^\d{2}-\d{2}-\d{4}$", (6, 10), (3, 5), (0, 2)),
+    (r"^\d{2}/\d{2}/\d{4}$", (6, 10), (3, 5), (0, 2)),
+    (r"^\d{4}-\d{2}-\d{2}$", (0, 4), (5, 7), (8, 10)),
 ]
 
 
 def normalized(text: pa.Array) -> pa.Array:
     return pc.replace_substring(pc.utf8_upper(pc.utf8_trim_whitespace(text)), "_", " ")
+
+
+def _digits(text: pa.Array, span: tuple[int, int]) -> np.ndarray:
+    return pc.cast(pc.utf8_slice_codeunits(text, *span), pa.int64()).to_numpy()
 
 
 def parse_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -42,13 +46,13 @@ def parse_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     m = np.zeros(n, dtype=np.int64)
     d = np.zeros(n, dtype=np.int64)
     found = np.zeros(n, dtype=bool)
-    for pattern, gy, gm, gd in _DATE_PATTERNS:
+    for pattern, ys, ms, ds in _DATE_PATTERNS:
         hit = pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
         hit &= ~found
         if not hit.any():
             continue
-        sub = np.array(text.filter(pa.array(hit)).to_pylist(), dtype=str)
-        y[hit], m[hit], d[hit] = _split_dates(sub, gy, gm, gd)
+        sub = text.filter(pa.array(hit))
+        y[hit], m[hit], d[hit] = _digits(sub, ys), _digits(sub, ms), _digits(sub, ds)
         found |= hit
     month_ok = (m >= 1) & (m <= 12)
     first = ((np.clip(y, 1, 9999) - 1970) * 12 + np.clip(m, 1, 12) - 1).astype("datetime64[M]")
@@ -56,21 +60,6 @@ def parse_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     valid = found & month_ok & (d >= 1)
     valid &= ymd(np.where(valid, days, 0))[1] == np.where(valid, m, 1)
     return np.where(valid, days, 0), valid
-
-
-def _split_dates(sub: np.ndarray, gy: int, gm: int, gd: int):
-    digits = np.strings.replace(np.strings.replace(sub, "-", ""), "/", "")
-    if gy == 1:  # YYYYMMDD
-        return (
-            np.strings.slice(digits, 0, 4).astype(np.int64),
-            np.strings.slice(digits, 4, 6).astype(np.int64),
-            np.strings.slice(digits, 6, 8).astype(np.int64),
-        )
-    return (  # DDMMYYYY
-        np.strings.slice(digits, 4, 8).astype(np.int64),
-        np.strings.slice(digits, 2, 4).astype(np.int64),
-        np.strings.slice(digits, 0, 2).astype(np.int64),
-    )
 
 
 def _ints(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -119,18 +108,15 @@ def first_reject(cols: dict[str, pa.Array], regency4: str, cutoff: int) -> np.nd
 def flags(cols: dict[str, pa.Array]) -> dict[str, np.ndarray]:
     """The three NIK flags, by their contract definitions (meaningful on valid rows only)."""
     nik = pc.utf8_trim_whitespace(pc.fill_null(cols["NIK"], ""))
-    nik_np = np.array(nik.to_pylist(), dtype="U16")
-    ok = np.strings.str_len(nik_np) == 16
-    safe = np.where(ok & np.strings.isdigit(nik_np), nik_np, "0000000101010000")
-    dd = np.strings.slice(safe, 6, 8).astype(np.int64)
-    mm = np.strings.slice(safe, 8, 10).astype(np.int64)
-    yy = np.strings.slice(safe, 10, 12).astype(np.int64)
+    ok = pc.match_substring_regex(nik, r"^\d{16}$")
+    safe = pc.if_else(ok, nik, "0000000101010000")
+    dd, mm, yy = _digits(safe, (6, 8)), _digits(safe, (8, 10)), _digits(safe, (10, 12))
     birth, _ = parse_dates(cols["TGL_LHR"])
     by, bm, bd = ymd(birth)
     female = ~_not_in(cols["JENIS_KLMIN"], [k for k, v in SEX_CODES.items() if v == "P"])
     day = np.where(dd > 40, dd - 40, dd)
     out = {
-        "nik_issued_outside_kaltara": np.strings.slice(safe, 0, 2) != PROVINCE_CODE,
+        "nik_issued_outside_kaltara": _digits(safe, (0, 2)) != int(PROVINCE_CODE),
         "nik_birth_date_mismatch": (day != bd) | (mm != bm) | (yy != by % 100),
         "nik_sex_mismatch": (dd > 40) != female,
     }
