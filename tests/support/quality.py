@@ -183,3 +183,87 @@ def _marts(con: duckdb.DuckDBPyConnection, snapshots: tuple[dt.date, ...]) -> No
         from ingest.files, (values ('nik_sex_mismatch'), ('nik_birth_date_mismatch')) f(flag);
         """
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- scale (tests/test_quality_scale.py)
+
+
+def build_scale_warehouse(tmp_path: Path, rows: int, snapshot: dt.date = SNAPSHOT) -> Paths:
+    """`rows` persons in one snapshot, built inside DuckDB. The table is created without the ingestion
+    DDL's primary key: maintaining that index over millions of rows would dominate the test's time."""
+    warehouse = tmp_path / "scale.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(SCHEMA_SQL.read_text())
+        con.execute("drop table ingest.persons")
+        con.execute(
+            """
+            create table ingest.persons as
+            select ?::date as snapshot_date, '65.01' as regency_code, '6501.csv' as source_file,
+                   i as row_number, (6501000000000000 + i)::varchar as nik, if(i % 2 = 0, 'L', 'P') as sex,
+                   false as superseded
+            from range(?) as t(i)
+            """,
+            [snapshot, rows],
+        )
+        for regency in REGENCY_CODES:
+            con.execute(
+                "insert into ingest.files values"
+                " (?, ?, ?, 'csv', 'utf-8', ';', 'sha', 1, ['NIK'], ?, ?, 0, 0, now(), 'run-0')",
+                [snapshot, regency, f"{regency}.csv", rows, rows],
+            )
+    return Paths(warehouse=warehouse, reports_dir=tmp_path / "reports")
+
+
+SCALE_MEMORY_LIMIT = "128MB"
+
+
+def scale_probe(warehouse: str, reports_dir: str, expectations_dir: str, suites: str) -> None:
+    """Run in a child process by the scale test: validates `suites` (comma-separated; the first from the
+    repository's expectations/, the rest from `expectations_dir`) and prints, as JSON, the outcomes, the
+    SQL GX sent to DuckDB, and how far the process's peak memory rose above where it stood once GX was
+    loaded. DuckDB's own working memory (hash tables of a GROUP BY) is capped by SCALE_MEMORY_LIMIT,
+    as KTP_DUCKDB_MEMORY_LIMIT caps it in production; beyond it DuckDB spills to disk."""
+    import json
+    import os
+    import resource
+    from types import SimpleNamespace
+
+    import sqlalchemy as sa
+
+    from pipelines.quality.context import gx_context
+    from pipelines.quality.runner import run_suite
+
+    gx_context(Path(reports_dir))  # GX import and context: fixed costs, not the validation's
+    page = os.sysconf("SC_PAGE_SIZE")
+    rss_before = int(Path("/proc/self/statm").read_text().split()[1]) * page
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    statements: list[str] = []
+    sa.event.listen(
+        sa.engine.Engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql)
+    )
+    settings = SimpleNamespace(
+        warehouse=Path(warehouse),
+        reports_dir=Path(reports_dir),
+        duckdb_memory_limit=SCALE_MEMORY_LIMIT,
+        duckdb_threads=2,
+    )
+    outcomes = {}
+    for i, suite in enumerate(suites.split(",")):
+        extra = {} if i == 0 else {"expectations_dir": Path(expectations_dir)}
+        outcome = run_suite(settings, suite, asset="scale", snapshot_date=SNAPSHOT, run_id="scale", **extra)
+        outcomes[suite] = {
+            "success": outcome.success,
+            "duration_s": outcome.duration_s,
+            "rules": {
+                e.rule: {"success": e.success, "observed": e.observed_value} for e in outcome.expectations
+            },
+        }
+    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    result = {
+        "outcomes": outcomes,
+        "statements": statements,
+        "rss_before": rss_before,
+        "peak_before": peak_before,
+        "peak_after": peak_after,
+    }
+    print(json.dumps(result, default=str))
