@@ -57,20 +57,20 @@ class Population:
     moved: np.ndarray  # day of a move to another regency
     move_village: np.ndarray
     old_listing_until: np.ndarray  # the old regency still lists the mover before this day
-    protected: np.ndarray  # carries a forced NIK mismatch: never made a reject, never moves or dies
+    protected: np.ndarray  # a forced case (NIK mismatch, WNA, name to quote): never rejected, moved or dead
 
     def __len__(self) -> int:
         return len(self.birth)
 
 
-def _years(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
+def _years(values: np.ndarray) -> np.ndarray:
     return np.round(values * DAYS_PER_YEAR).astype(np.int64)
 
 
 def _ages_in_days(rng: np.random.Generator, n: int) -> np.ndarray:
     w = AGE_GROUP_WEIGHTS / AGE_GROUP_WEIGHTS.sum()
     group = rng.choice(len(w), size=n, p=w)
-    return _years(rng, group * 5 + rng.random(n) * 5)
+    return _years(group * 5 + rng.random(n) * 5)
 
 
 def _village_weights(rng: np.random.Generator) -> np.ndarray:
@@ -92,15 +92,15 @@ def _pick_villages(rng: np.random.Generator, regency: np.ndarray, weights: np.nd
 def _marriages(rng, n, male, birth):
     first_age = np.where(male, 17 + rng.gamma(3.0, 2.8, n), 15 + rng.gamma(3.0, 2.6, n))
     never = rng.random(n) < 0.06
-    marriage = np.where(never, NEVER, birth + _years(rng, first_age))
+    marriage = np.where(never, NEVER, birth + _years(first_age))
     widow_age = np.where(male, rng.normal(74, 11, n), rng.normal(67, 11, n))
-    widowed = birth + _years(rng, widow_age)
+    widowed = birth + _years(widow_age)
     widowed = np.where(never | (widowed <= marriage), NEVER, widowed)
     divorces = ~never & (rng.random(n) < 0.12)
-    divorce = np.where(divorces, marriage + _years(rng, rng.exponential(9.0, n)) + 1, NEVER)
+    divorce = np.where(divorces, marriage + _years(rng.exponential(9.0, n)) + 1, NEVER)
     divorce = np.where(divorce >= widowed, NEVER, divorce)
     remarries = (divorce < NEVER) & (rng.random(n) < 0.55)
-    remarriage = np.where(remarries, divorce + _years(rng, 1 + 5 * rng.random(n)), NEVER)
+    remarriage = np.where(remarries, divorce + _years(1 + 5 * rng.random(n)), NEVER)
     return marriage, divorce, remarriage, widowed
 
 
@@ -117,6 +117,7 @@ def _recording(rng, n, birth, marriage):
         np.int64
     )
     young_day = np.where(early, turns16 + rng.integers(0, 240, n), eligible + delay)
+    young_day = np.maximum(young_day, EKTP_START)
     recorded = np.where(legacy, np.maximum(legacy_day, turns16), young_day)
     recorded = np.where(rng.random(n) < 0.0025, NEVER, recorded)
     printed = np.maximum(recorded, turns17) + np.round(rng.exponential(45.0, n)).astype(np.int64) + 1
