@@ -69,7 +69,11 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
         if data.user_failure_data and data.user_failure_data.description:
             messages.append(data.user_failure_data.description)
         elif data.error:
-            messages.append(data.error.message.strip().splitlines()[0])
+            # The step error wraps the user's exception: report the innermost cause.
+            error = data.error
+            while error.cause is not None:
+                error = error.cause
+            messages.append(error.message.strip().splitlines()[0])
     return messages
 
 
@@ -156,23 +160,23 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance) -> RunOutcome
         outcome.problems += blocking
         outcome.warnings += warnings
 
-    try:
-        publish_job = defs.resolve_job_def("build_and_publish")
-    except Exception:  # noqa: BLE001 - the marts and publishing are wired in separately
-        publish_job = None
-    if publish_job is not None:
-        result = publish_job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config
-        )
-        outcome.run_ids.append(result.run_id)
-        outcome.problems += [Problem("marts", "build_and_publish", m) for m in _failures(result)]
-        blocking, warnings = _check_problems(result, "marts")
-        outcome.problems += blocking
-        outcome.warnings += warnings
-        outcome.published = (
-            any(m.asset_key == dg.AssetKey("published") for m in result.get_asset_materialization_events())
-            and result.success
-        )
+    result = defs.resolve_job_def("build_and_publish").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config
+    )
+    outcome.run_ids.append(result.run_id)
+    outcome.problems += [Problem("marts", "build_and_publish", m) for m in _failures(result)]
+    blocking, warnings = _check_problems(result, "marts")
+    outcome.problems += blocking
+    outcome.warnings += warnings
+    outcome.published = result.success and any(
+        m.asset_key == dg.AssetKey("published") for m in result.get_asset_materialization_events()
+    )
+    # Reports are written whatever the outcome: a blocked run is when auditors need them most.
+    result = defs.resolve_job_def("audit_reports").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config
+    )
+    outcome.run_ids.append(result.run_id)
+    outcome.problems += [Problem("reports", "audit_reports", m) for m in _failures(result)]
     outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return outcome
 

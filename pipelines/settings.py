@@ -33,6 +33,11 @@ def _float(env: Mapping[str, str], var: str, default: float) -> float:
     return float(raw) if raw not in (None, "") else default
 
 
+def _optional_float(env: Mapping[str, str], var: str) -> float | None:
+    raw = env.get(var)
+    return float(raw) if raw else None
+
+
 @dataclass(frozen=True)
 class Settings:
     raw_dir: Path
@@ -43,6 +48,10 @@ class Settings:
     duckdb_memory_limit: str
     duckdb_threads: int
     max_reject_rate: float
+    # dbt vars of the marts (dbt_project.yml documents them); None leaves dbt's default.
+    zone_kuning_min_pct: float | None = None
+    zone_hijau_min_pct: float | None = None
+    target_date: str | None = None
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, str] | None = None) -> Settings:
@@ -57,7 +66,18 @@ class Settings:
             duckdb_memory_limit=env.get("KTP_DUCKDB_MEMORY_LIMIT") or "3GB",
             duckdb_threads=int(env.get("KTP_DUCKDB_THREADS") or 0),
             max_reject_rate=_float(env, "KTP_MAX_REJECT_RATE", 0.05),
+            zone_kuning_min_pct=_optional_float(env, "KTP_ZONE_KUNING_MIN_PCT"),
+            zone_hijau_min_pct=_optional_float(env, "KTP_ZONE_HIJAU_MIN_PCT"),
+            target_date=env.get("KTP_TARGET_DATE") or None,
         )
+
+    def dbt_vars(self) -> dict[str, object]:
+        given = {
+            "zone_kuning_min_pct": self.zone_kuning_min_pct,
+            "zone_hijau_min_pct": self.zone_hijau_min_pct,
+            "target_date": self.target_date,
+        }
+        return {k: v for k, v in given.items() if v is not None}
 
     @property
     def duckdb_temp_dir(self) -> Path:

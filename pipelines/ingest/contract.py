@@ -89,3 +89,6 @@ QUALITY_FLAGS = [
     "nik_birth_date_mismatch",
     "nik_sex_mismatch",
 ]
+
+# Version of the Kemendagri area code list the reference seeds follow (dbt_project/seeds/SOURCES.md).
+AREA_CODE_LIST_VERSION = "Kepmendagri No. 300.2.2-2430 Tahun 2025"

@@ -1,0 +1,87 @@
+"""dbt models as Dagster assets: every model and seed an asset, every dbt test an asset check.
+
+One `dbt build` runs everything (seeds, staging, intermediate, marts and their tests) so dbt's start-up
+is paid once per run, not per model. dbt's error-severity tests block downstream assets.
+"""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest
+from pipelines.resources import WAREHOUSE_POOL, KtpSettings
+from pipelines.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+ensure_manifest()
+
+
+class KtpDbtTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt layers (staging, intermediate, marts, reference for seeds)."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
+        if node.get("resource_type") == "seed":
+            return spec.replace_attributes(group_name="reference")
+        fqn = node.get("fqn") or []
+        if node.get("resource_type") == "model" and len(fqn) > 2:
+            return spec.replace_attributes(group_name=fqn[1])
+        return spec
+
+
+# Several ingest tables are one Dagster asset (snapshot_registry writes them all).
+translator = KtpDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
+)
+
+
+@contextmanager
+def _environment(extra: Mapping[str, str]) -> Iterator[None]:
+    """dagster-dbt hands os.environ to the dbt subprocess: point it at this run's warehouse."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool=WAREHOUSE_POOL,
+    name="dbt_marts",
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSettings):
+    settings = ktp.resolve()
+    env = {k: v for k, v in dbt_env(settings).items() if k.startswith(("KTP_", "DBT_", "DO_NOT"))}
+    args = ["build"]
+    if settings.dbt_vars():
+        args += ["--vars", json.dumps(settings.dbt_vars())]
+    with _environment(env):
+        yield from dbt.cli(args, context=context).stream()
+
+
+# The venv's dbt, found from this interpreter: `make run` does not put .venv/bin on PATH.
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+)
