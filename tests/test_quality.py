@@ -438,3 +438,37 @@ def test_gx_fix_is_idempotent_and_fails_loudly_when_gx_moves(monkeypatch):
     monkeypatch.delattr(engine_module, "_PERSISTED_CONNECTION_DIALECTS")
     with pytest.raises(RuntimeError, match="must be redone"):
         gx_duckdb.enable_duckdb_persisted_connection()
+
+
+def test_missing_coverage_table_fails_every_check_on_it_without_raising(wh):
+    execute(wh, "drop table marts.coverage_village")
+    outcome = run(wh, "marts")
+    assert not outcome.success
+    broken = outcome.outcome("coverage_pct_in_range")
+    assert not broken.success and "coverage_village" in broken.error
+    assert "coverage_village" in outcome.summary() and len(outcome.summary().splitlines()[1]) < 250
+    assert query(wh, "select count(*) from audit.validation_history where not success")[0][0] >= 1
+
+
+def test_runs_with_the_project_settings_and_from_the_command_line(wh, ktp_env, monkeypatch, capsys):
+    from pipelines.quality.__main__ import main
+    from pipelines.settings import Settings
+
+    ktp_env.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(wh.warehouse, ktp_env.warehouse)
+    execute(
+        type(wh)(ktp_env.warehouse, ktp_env.reports_dir),
+        "update ingest.files set rows_rejected = 60 where regency_code = '65.03'",
+    )
+    monkeypatch.setenv("KTP_MAX_REJECT_RATE", "0.07")
+    settings = Settings.from_env()
+    outcome = run_suite(settings, "ingested_file", asset="a", snapshot_date=SNAPSHOT, regency_code="65.03",
+                        run_id="settings")  # fmt: skip
+    assert outcome.success and outcome.parameters["max_reject_rate"] == 0.07
+    assert outcome.docs_page.is_relative_to(settings.reports_dir / "data_docs")
+
+    monkeypatch.setenv("KTP_MAX_REJECT_RATE", "0.05")
+    args = ["ingested_file", "--snapshot-date", SNAPSHOT.isoformat(), "--regency-code", "65.03"]
+    assert main(args) == 1
+    assert "FAIL reject_rate_within_limit" in capsys.readouterr().out
+    assert main(["snapshot", "--snapshot-date", SNAPSHOT.isoformat()]) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ from pipelines.settings import EXPECTATIONS_DIR
 log = logging.getLogger(__name__)
 
 _REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
+# One validation at a time per process: the GX context, its datasource and the DuckDB connection it
+# holds are shared, and closing the connection after one run must not cut off another.
+_gx_lock = threading.Lock()
 
 
 class WarehousePaths(Protocol):
@@ -89,7 +93,8 @@ class SuiteOutcome:
         lines = [f"{head} ({len(self.expectations)} checks, {self.duration_s:.2f} s)"]
         for e in self.failed + self.warnings:
             kind = "FAIL" if e.severity == "blocking" else "WARN"
-            lines.append(f"  {kind} {e.rule}: {e.error or e.observed_value}")
+            detail = f"error: {e.error.strip().splitlines()[0][:200]}" if e.error else e.observed_value
+            lines.append(f"  {kind} {e.rule}: {detail}")
         return "\n".join(lines)
 
 
@@ -109,25 +114,27 @@ def run_suite(
     scope = _scope(spec.scope, snapshot_date, regency_code)
     values = {**suite_parameters(settings, parameters), **scope}
 
-    context = gx_ctx.gx_context(settings.reports_dir)
-    asset_name = "_".join([suite_name, *(str(v) for v in scope.values() if v is not None)])
-    started = time.perf_counter()
-    validated_at = dt.datetime.now(dt.UTC)
-    datasource = gx_ctx.warehouse_datasource(context, settings.warehouse, _duckdb_settings(settings))
-    try:
-        with without_batch_hint():
-            checkpoint = _checkpoint(context, datasource, spec, values, asset_name)
-            from great_expectations.core.run_identifier import RunIdentifier
+    with _gx_lock:
+        context = gx_ctx.gx_context(settings.reports_dir)
+        asset_name = "_".join([suite_name, *(str(v) for v in scope.values() if v is not None)])
+        started = time.perf_counter()
+        validated_at = dt.datetime.now(dt.UTC)
+        datasource = gx_ctx.warehouse_datasource(context, settings.warehouse, _duckdb_settings(settings))
+        try:
+            with without_batch_hint():
+                checkpoint = _checkpoint(context, datasource, spec, values, asset_name)
+                from great_expectations.core.run_identifier import RunIdentifier
 
-            result = checkpoint.run(
-                expectation_parameters=_json_safe(values),
-                run_id=RunIdentifier(run_name=run_id, run_time=validated_at),
-            )
-    finally:
-        # Before anything else touches the file: DuckDB holds its lock while any connection is open.
-        gx_duckdb.release(datasource)
+                result = checkpoint.run(
+                    expectation_parameters=_json_safe(values),
+                    run_id=RunIdentifier(run_name=run_id, run_time=validated_at),
+                )
+        finally:
+            # Before anything else touches the file: DuckDB holds its lock while any connection is open.
+            gx_duckdb.release(datasource)
+        docs_page = _docs_path(context, next(iter(result.run_results)))
     duration = time.perf_counter() - started
-    (result_id, validation), *_ = result.run_results.items()
+    (validation,) = result.run_results.values()
 
     outcome = SuiteOutcome(
         suite=suite_name,
@@ -138,7 +145,7 @@ def run_suite(
         validated_at=validated_at,
         duration_s=duration,
         expectations=tuple(_expectation_outcome(r) for r in validation.results),
-        docs_page=_docs_path(context, result_id),
+        docs_page=docs_page,
         docs_index=gx_ctx.data_docs_dir(settings.reports_dir) / "index.html",
         parameters={k: values[k] for k in sorted(values)},
     )
