@@ -18,7 +18,8 @@ _LATEST = """
 with runs as (
     select suite, snapshot_date, regency_code, run_id, max(validated_at) as validated_at,
            bool_and(success) filter (where severity = 'blocking') as passed,
-           list(expectation order by expectation) filter (where severity = 'blocking' and not success) as failed
+           list(expectation order by expectation)
+               filter (where severity = 'blocking' and not success) as failed
     from audit.validation_history
     where suite in ('ingested_file', 'snapshot')
     group by all

@@ -32,8 +32,9 @@ PII_CHECK = "pii_scan"
         )
     ],
     description=(
-        "Every mart as Parquet and CSV plus manifest.json in KTP_PUBLISH_DIR, swapped in atomically. Runs only "
-        "when the marts' blocking checks passed and every loaded file and snapshot passed its own checks."
+        "Every mart as Parquet and CSV plus manifest.json in KTP_PUBLISH_DIR, swapped in atomically. "
+        "Runs only when the marts' blocking checks passed and every loaded file and snapshot "
+        "passed its own checks."
     ),
 )
 def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
