@@ -103,7 +103,8 @@ def _run_config() -> dict:
     return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
-def run_pipeline(settings: Settings, instance: dg.DagsterInstance) -> RunOutcome:
+def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool = True) -> RunOutcome:
+    """Ingest every file, resolve every snapshot, then (unless `publish` is False) build, check, publish."""
     from pipelines.definitions import defs
 
     run_config = _run_config()
@@ -160,6 +161,9 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance) -> RunOutcome
         outcome.problems += blocking
         outcome.warnings += warnings
 
+    if not publish:
+        outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return outcome
     result = defs.resolve_job_def("build_and_publish").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
