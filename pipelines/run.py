@@ -68,6 +68,8 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
             messages.append(data.user_failure_data.description)
+        elif data.error and data.error.cls_name == "DagsterAssetCheckFailedError":
+            continue  # reported, with its details, from the check evaluations
         elif data.error:
             # The step error wraps the user's exception: report the innermost cause.
             error = data.error
@@ -104,7 +106,16 @@ def _run_config() -> dict:
 
 
 def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool = True) -> RunOutcome:
-    """Ingest every file, resolve every snapshot, then (unless `publish` is False) build, check, publish."""
+    """Ingest every file, resolve every snapshot, then (unless `publish` is False) build, check, publish.
+
+    The outcome is also written to <reports>/last_run.json.
+    """
+    outcome = _run_pipeline(settings, instance, publish=publish)
+    write_report(settings, outcome)
+    return outcome
+
+
+def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool) -> RunOutcome:
     from pipelines.definitions import defs
 
     run_config = _run_config()
@@ -185,9 +196,13 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: b
     return outcome
 
 
-def _report(settings: Settings, outcome: RunOutcome) -> Path:
+def report_path(settings: Settings) -> Path:
+    return settings.reports_dir / "last_run.json"
+
+
+def write_report(settings: Settings, outcome: RunOutcome) -> Path:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.reports_dir / "last_run.json"
+    path = report_path(settings)
     data = asdict(outcome) | {"ok": outcome.ok}
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return path
@@ -197,7 +212,7 @@ def main() -> int:
     settings = Settings.from_env()
     with dagster_instance() as instance:
         outcome = run_pipeline(settings, instance)
-    summary = _report(settings, outcome)
+    summary = report_path(settings)
     print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")
     print(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}")
     for w in outcome.warnings:

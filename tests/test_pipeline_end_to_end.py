@@ -1,0 +1,234 @@
+"""The whole chain on generated extracts: ingest -> dbt -> GX -> publish, and the publish gate.
+
+One module-scoped deployment is run several times, as a data engineer would: a good run publishes,
+then a run missing a regency and a run with too many rejects are blocked and leave the publication
+byte-for-byte as it was. Mart figures are checked against the generator's own answer key, which
+counts the people it wrote without any of the project's SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.run import dagster_instance, run_pipeline
+from pipelines.settings import REPO_ROOT, Settings
+from tests.support.extracts import people, write_csv
+
+SNAPSHOTS = ["2026-03-31", "2026-09-30"]
+SAMPLE = REPO_ROOT / "data" / "raw"
+
+
+def _publication_fingerprint(publish_dir: Path) -> dict[str, str]:
+    """Every published file's sha256, read through the symlink as a reader would."""
+    root = Path(os.path.realpath(publish_dir))
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    } | {"<target>": os.readlink(publish_dir)}
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    base = tmp_path_factory.mktemp("deployment")
+    # The shipped sample: what `make run` reads, with the generator's answer key beside it.
+    shutil.copytree(SAMPLE, base / "raw", ignore=shutil.ignore_patterns("_scale*"))
+    key = json.loads((base / "raw" / "GENERATED.json").read_text())
+    env = {
+        "KTP_RAW_DIR": str(base / "raw"),
+        "KTP_WAREHOUSE": str(base / "warehouse" / "ktp.duckdb"),
+        "KTP_PUBLISH_DIR": str(base / "published"),
+        "KTP_REPORTS_DIR": str(base / "reports"),
+        "KTP_LOG_LEVEL": "WARNING",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        mp.delenv("DAGSTER_HOME", raising=False)
+        settings = Settings.from_env()
+        with dagster_instance() as instance:
+            first = run_pipeline(settings, instance)
+            yield {"settings": settings, "key": key, "first": first, "instance": instance, "base": base}
+
+
+def _query(settings, sql, params=None):
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def test_good_data_is_published_with_manifest_and_reports(deployment):
+    settings, outcome = deployment["settings"], deployment["first"]
+    assert outcome.problems == []
+    assert outcome.ok
+    publish_dir = settings.publish_dir
+    assert publish_dir.is_symlink()
+    manifest = json.loads((publish_dir / "manifest.json").read_text())
+    assert manifest["snapshots"] == SNAPSHOTS
+    assert manifest["validation"]["success"] is True
+    assert Path(manifest["validation"]["report"]).is_file()
+    assert manifest["code_list_version"].startswith("Kepmendagri")
+    names = {f["file"] for f in manifest["files"]}
+    for mart in [
+        "coverage_province",
+        "coverage_village",
+        "outreach_priority",
+        "coverage_trend",
+        "ingest_summary",
+    ]:
+        assert {f"{mart}.parquet", f"{mart}.csv"} <= names
+    for f in manifest["files"]:  # the manifest describes the files as they are
+        data = (publish_dir / f["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"]
+    # reports for auditors
+    reports = settings.reports_dir
+    assert (reports / "data_docs" / "index.html").is_file()
+    assert (reports / "dbt_docs" / "index.html").is_file()
+    quarantine = sorted((reports / "quarantine").rglob("*.csv"))
+    assert len(quarantine) == 10  # every file of the generator has rejects
+    text = quarantine[0].read_text(encoding="utf-8")
+    assert "*" in text and "reason" in text.splitlines()[0]
+    history = _query(settings, "select suite, count(*), bool_and(success) from audit.validation_history "
+                     "where severity = 'blocking' group by 1 order by 1")  # fmt: skip
+    assert [(h[0], h[2]) for h in history] == [
+        ("ingested_file", True), ("marts", True), ("snapshot", True)
+    ]  # fmt: skip
+
+
+def test_marts_agree_with_the_generators_answer_key(deployment):
+    settings, key = deployment["settings"], deployment["key"]
+    for snapshot in SNAPSHOTS:
+        files = key["snapshots"][snapshot]["files"]
+        regencies = {
+            r[0]: r[1:]
+            for r in _query(
+                settings,
+                "select area_code, population, wajib_ktp, sudah_rekam, belum_rekam from marts.coverage_regency "
+                "where snapshot_date = ?",
+                [snapshot],
+            )
+        }
+        for f in files.values():
+            won = f["winning"]
+            population, wajib, rekam, belum = regencies[f["regency_code"]]
+            assert (population, wajib, rekam, belum) == (
+                won["persons"],
+                won["wajib_ktp"],
+                won["wajib_ktp_recorded"],
+                won["wajib_ktp"] - won["wajib_ktp_recorded"],
+            ), f["file"]
+        province = _query(
+            settings,
+            "select population, wajib_ktp, sudah_rekam, coverage_pct from marts.coverage_province "
+            "where snapshot_date = ?",
+            [snapshot],
+        )[0]
+        wajib = sum(f["winning"]["wajib_ktp"] for f in files.values())
+        rekam = sum(f["winning"]["wajib_ktp_recorded"] for f in files.values())
+        assert province[:3] == (key["snapshots"][snapshot]["distinct_valid_persons"], wajib, rekam)
+        # ROUND half away from zero, computed here in integers
+        assert round(float(province[3]) * 100) == (10000 * rekam * 2 + wajib) // (2 * wajib)
+
+        summary = {
+            r[0]: r[1:]
+            for r in _query(
+                settings,
+                "select source_file, rows_read, rows_loaded, rows_rejected, duplicates_superseded "
+                "from marts.ingest_summary where snapshot_date = ?",
+                [snapshot],
+            )
+        }
+        assert summary == {
+            f["file"]: (f["rows_written"], f["rows_valid"], f["rows_rejected"], f["duplicates_superseded"])
+            for f in files.values()
+        }
+        rejects = _query(
+            settings,
+            "select regency_code, reason, rows from marts.reject_reasons where snapshot_date = ? and rows > 0",
+            [snapshot],
+        )
+        assert sorted(rejects) == sorted(
+            (f["regency_code"], reason, n) for f in files.values() for reason, n in f["rejects"].items() if n
+        )
+        flags = _query(
+            settings,
+            "select regency_code, flag, rows from marts.quality_flags where snapshot_date = ? and rows > 0",
+            [snapshot],
+        )
+        assert sorted(flags) == sorted(
+            (f["regency_code"], flag, n) for f in files.values() for flag, n in f["flags"].items() if n
+        )
+
+
+def _rerun(deployment):
+    with dagster_instance() as instance:
+        return run_pipeline(deployment["settings"], instance)
+
+
+def _restore_raw(deployment):
+    raw = deployment["settings"].raw_dir
+    shutil.rmtree(raw)
+    shutil.copytree(SAMPLE, raw, ignore=shutil.ignore_patterns("_scale*"))
+
+
+def test_missing_regency_blocks_and_leaves_the_publication_untouched(deployment):
+    settings = deployment["settings"]
+    before = _publication_fingerprint(settings.publish_dir)
+    (settings.raw_dir / SNAPSHOTS[1] / "6504_tana_tidung.xlsx").unlink()
+    try:
+        outcome = _rerun(deployment)
+        assert not outcome.ok and not outcome.published
+        assert _publication_fingerprint(settings.publish_dir) == before
+        why = [p for p in outcome.problems if "gx_snapshot" in p.what]
+        assert why and SNAPSHOTS[1] in why[0].what and "all_regencies_present" in why[0].message
+        report = json.loads((settings.reports_dir / "last_run.json").read_text())
+        assert report["ok"] is False and any(
+            "all_regencies_present" in p["message"] for p in report["problems"]
+        )
+        failed = _query(
+            settings,
+            "select snapshot_date::varchar, expectation from audit.validation_history "
+            "where not success and severity = 'blocking'",
+        )
+        assert (SNAPSHOTS[1], "all_regencies_present") in failed
+    finally:
+        _restore_raw(deployment)
+
+
+def test_reject_rate_over_the_limit_blocks_and_leaves_the_publication_untouched(deployment):
+    settings = deployment["settings"]
+    before = _publication_fingerprint(settings.publish_dir)
+    path = settings.raw_dir / SNAPSHOTS[0] / "6571_kota_tarakan.csv"
+    rows = people("6571", 40)
+    for r in rows[:3]:  # 3 of 40 = 7.5 % > 5 %
+        r["JENIS_KLMIN"] = "X"
+    path.unlink()
+    write_csv(settings.raw_dir / SNAPSHOTS[0] / "6571_tarakan_fixed.csv", rows)
+    try:
+        outcome = _rerun(deployment)
+        assert not outcome.ok and not outcome.published
+        assert _publication_fingerprint(settings.publish_dir) == before
+        why = [p for p in outcome.problems if "gx_ingested_file" in p.what]
+        assert len(why) == 1 and "6571" in why[0].what and SNAPSHOTS[0] in why[0].what
+        assert "reject_rate_within_limit" in why[0].message
+        gate = [p for p in outcome.problems if p.stage == "marts"]
+        assert gate and "6571_tarakan_fixed.csv" in gate[0].message  # the publish gate names the file
+    finally:
+        _restore_raw(deployment)
+
+
+def test_after_the_data_is_fixed_the_next_run_publishes_a_new_release(deployment):
+    settings = deployment["settings"]
+    before = _publication_fingerprint(settings.publish_dir)
+    outcome = _rerun(deployment)
+    assert outcome.ok, outcome.problems
+    after = _publication_fingerprint(settings.publish_dir)
+    assert after["<target>"] != before["<target>"]
+    # same data as the first run: the same marts, in a new release
+    assert after["coverage_village.csv"] == before["coverage_village.csv"]
