@@ -88,11 +88,14 @@ def _check_problems(result: dg.ExecuteInProcessResult, stage: str) -> tuple[list
         where = f"{key.asset_key.to_user_string()}:{key.name}"
         if evaluation.partition:
             where += f" [{evaluation.partition}]"
-        detail = evaluation.description or ""
         failed = evaluation.metadata.get("failed_expectations")
-        if failed is not None:
-            detail = (detail + " " if detail else "") + f"failed: {failed.value}"
-        problem = Problem("check", where, detail or "check failed")
+        if failed is not None and failed.value:
+            detail = "failed: " + ", ".join(
+                f"{rule} (observed {value})" for rule, value in failed.value.items()
+            )
+        else:
+            detail = (evaluation.description or "check failed").strip()
+        problem = Problem("check", where, detail)
         if evaluation.severity == dg.AssetCheckSeverity.WARN:
             warnings.append(problem)
         else:

@@ -109,8 +109,8 @@ def test_marts_agree_with_the_generators_answer_key(deployment):
             r[0]: r[1:]
             for r in _query(
                 settings,
-                "select area_code, population, wajib_ktp, sudah_rekam, belum_rekam from marts.coverage_regency "
-                "where snapshot_date = ?",
+                "select area_code, population, wajib_ktp, sudah_rekam, belum_rekam "
+                "from marts.coverage_regency where snapshot_date = ?",
                 [snapshot],
             )
         }
@@ -150,7 +150,8 @@ def test_marts_agree_with_the_generators_answer_key(deployment):
         }
         rejects = _query(
             settings,
-            "select regency_code, reason, rows from marts.reject_reasons where snapshot_date = ? and rows > 0",
+            "select regency_code, reason, rows from marts.reject_reasons "
+            "where snapshot_date = ? and rows > 0",
             [snapshot],
         )
         assert sorted(rejects) == sorted(
