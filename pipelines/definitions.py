@@ -14,7 +14,13 @@ defs = dg.Definitions(
     assets=[regency_extract, snapshot_registry, dbt_marts, published, audit_reports],
     asset_checks=[gx_ingested_file, gx_snapshot, gx_marts, gx_warnings],
     jobs=[ingest_extract_job, snapshot_job, build_and_publish_job, audit_reports_job],
-    sensors=[new_extracts],
+    sensors=[
+        new_extracts,
+        # Declarative automation carries a new file through snapshot, marts and publication in `make dev`.
+        dg.AutomationConditionSensorDefinition(
+            "ktp_automation", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING
+        ),
+    ],
     resources={"ktp": KtpSettings(), "dbt": dbt_resource},
     # Steps run one after another in the run's own process: DuckDB takes one writer per file, and
     # a subprocess per step would only add start-up cost on two cores.

@@ -35,7 +35,7 @@ build_and_publish_job = dg.define_asset_job(
 
 # Separate from build_and_publish on purpose: auditors need the reports most when a check blocked it.
 audit_reports_job = dg.define_asset_job(
-    "audit_reports",
+    "write_audit_reports",
     selection=dg.AssetSelection.assets(audit_reports),
     description="dbt docs site and the masked quarantine export for auditors.",
 )

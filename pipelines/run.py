@@ -190,7 +190,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         m.asset_key == dg.AssetKey("published") for m in result.get_asset_materialization_events()
     )
     # Reports are written whatever the outcome: a blocked run is when auditors need them most.
-    result = defs.resolve_job_def("audit_reports").execute_in_process(
+    result = defs.resolve_job_def("write_audit_reports").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
     outcome.run_ids.append(result.run_id)

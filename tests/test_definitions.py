@@ -1,0 +1,49 @@
+"""The code location loads as `make dev` loads it, with the assets and checks the issues ask for."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets.checks import MART_NAMES
+from pipelines.definitions import defs
+
+
+def test_code_location_loads_completely():
+    # What the UI's code server does: a conflict or bad reference anywhere fails here.
+    dg.Definitions.validate_loadable(defs)
+    defs.get_repository_def().load_all_definitions()
+
+
+def test_every_mart_is_a_dbt_asset_downstream_of_ingestion_and_upstream_of_publication():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    for mart in MART_NAMES:
+        assert f"marts/{mart}" in keys
+    published = dg.AssetKey("published")
+    upstream = graph.get(published).parent_keys
+    assert {dg.AssetKey(["marts", m]) for m in MART_NAMES} <= upstream
+    persons = dg.AssetKey(["staging", "stg_ingest__persons"])
+    assert dg.AssetKey("snapshot_registry") in graph.get(persons).parent_keys
+
+
+def test_dbt_tests_and_gx_suites_are_blocking_asset_checks():
+    checks = defs.resolve_asset_graph().asset_check_keys
+    names = {c.name for c in checks}
+    assert {"gx_ingested_file", "gx_snapshot", "gx_marts", "gx_warnings", "pii_scan"} <= names
+    # every dbt data test of the project became a check (there are hundreds)
+    dbt_checks = [
+        c for c in checks if c.asset_key.path[0] in ("marts", "staging", "intermediate", "reference")
+    ]
+    assert len(dbt_checks) > 100
+    specs = {s.key.name: s for a in defs.resolve_asset_graph().assets_defs for s in a.check_specs}
+    assert specs["gx_ingested_file"].blocking and specs["gx_marts"].blocking and specs["pii_scan"].blocking
+    assert not specs["gx_warnings"].blocking
+    unique = [s for n, s in specs.items() if n.startswith("unique_combination_of_columns_coverage_village")]
+    assert unique and all(s.blocking for s in unique)
+
+
+def test_everything_that_writes_the_warehouse_shares_one_pool():
+    graph = defs.resolve_asset_graph()
+    for key in ["regency_extract", "snapshot_registry", "published", "audit_reports"]:
+        assert graph.get(dg.AssetKey(key)).pools == {"warehouse"}, key
+    assert graph.get(dg.AssetKey(["marts", "coverage_province"])).pools == {"warehouse"}

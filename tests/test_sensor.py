@@ -1,0 +1,44 @@
+"""The sensor that picks up new and changed extracts while `make dev` runs."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.sensors import new_extracts
+from tests.support.extracts import people, write_csv
+
+
+def _evaluate(instance, cursor=None):
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"ktp": defs.resources["ktp"]}
+    ) as ctx:
+        return new_extracts(ctx)
+
+
+def test_new_files_request_their_partition_and_add_the_snapshot(ktp_env):
+    write_csv(ktp_env.raw_dir / "2026-03-31" / "6501_bulungan.csv", people("6501", 3))
+    write_csv(ktp_env.raw_dir / "2026-03-31" / "6571_tarakan.csv", people("6571", 3))
+    with dg.instance_for_test() as instance:
+        first = _evaluate(instance)
+        assert sorted(r.partition_key for r in first.run_requests) == ["6501|2026-03-31", "6571|2026-03-31"]
+        assert [r.partitions_def_name for r in first.dynamic_partitions_requests] == ["snapshots"]
+        assert list(first.dynamic_partitions_requests[0].partition_keys) == ["2026-03-31"]
+
+        # Nothing new: no runs. The snapshot is known once the request has been applied.
+        instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
+        second = _evaluate(instance, first.cursor)
+        assert second.run_requests == [] and second.dynamic_partitions_requests == []
+
+        # One file changes, a new snapshot arrives: exactly those are requested.
+        changed = ktp_env.raw_dir / "2026-03-31" / "6571_tarakan.csv"
+        write_csv(changed, people("6571", 4))
+        os.utime(changed, ns=(1, 2_000_000_000_000_000_000))
+        write_csv(ktp_env.raw_dir / "2026-04-30" / "6502_malinau.csv", people("6502", 2))
+        third = _evaluate(instance, second.cursor)
+        assert sorted(r.partition_key for r in third.run_requests) == ["6502|2026-04-30", "6571|2026-03-31"]
+        assert list(third.dynamic_partitions_requests[0].partition_keys) == ["2026-04-30"]
+        # run keys make a repeated evaluation with the old cursor idempotent
+        assert len({r.run_key for r in third.run_requests}) == 2
