@@ -59,16 +59,17 @@ def extracts(raw_dir: Path) -> list[tuple[str, str, Path]]:
     return found
 
 
-def _header(path: Path) -> tuple[str, list[str]]:
+def _header(path: Path) -> tuple[str, list[str], bool]:
     with path.open("rb") as f:
         first = f.readline()
+    bom = first.startswith(b"\xef\xbb\xbf")
     try:
         line = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         line = first.decode("cp1252")
     semis, commas = line.count(";"), line.count(",")
     delimiter = ";" if semis > commas else ","
-    return delimiter, next(csv.reader(io.StringIO(line), delimiter=delimiter))
+    return delimiter, next(csv.reader(io.StringIO(line), delimiter=delimiter)), bom
 
 
 def _positions(header: list[str]) -> dict[str, int]:
@@ -145,7 +146,7 @@ def _read_file(conn: duckdb.DuckDBPyConnection, parts: dict, snapshot: str, code
             conn.unregister("arrow_extract")
         file_format, encoding, delimiter, header = "xlsx", "null", "null", parsed.columns_found
     else:
-        delimiter, header = _header(path)
+        delimiter, header, bom = _header(path)
         positions = _positions(header)
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
         select_list = ", ".join(f"c{positions[c]} as {c}" for c in COLUMNS if c in positions)
@@ -156,7 +157,7 @@ def _read_file(conn: duckdb.DuckDBPyConnection, parts: dict, snapshot: str, code
                     common, delimiter=delimiter, columns=columns, select_list=select_list, encoding="utf-8"
                 )
             )
-            encoding = "utf-8"
+            encoding = "utf-8-sig" if bom else "utf-8"
         except duckdb.InvalidInputException as e:
             if "unicode" not in str(e).lower():
                 raise

@@ -1,0 +1,268 @@
+"""The benchmark (`make bench`): the headless pipeline against the plain-DuckDB baseline.
+
+    python -m bench.run [--scales 1,10] [--repeats 3 | --repeats 1=3,10=1] [--seed 6500]
+
+Per scale, each round runs, as subprocesses (so start-up counts) and alternately:
+  (a) `python -m pipelines.run` into a fresh warehouse, publish and reports dir: ingest, dbt, checks, publish
+  (b) `python -m bench.baseline` on the same files into a fresh DuckDB file
+  (c) the pipeline again on the same warehouse after one regency's file changed
+  (d) the pipeline again with nothing changed
+After (a) the marts must equal the baseline's; after (c) and (d) they must equal a (not timed) baseline run
+on the changed files. A mismatch or a failed run stops the benchmark with exit status 1.
+
+Extracts are generated once per (scale, seed, snapshots) into bench/cache/ (not timed); runs go to
+bench/runs/. Results are kept per scale in bench/runs/results_scale<S>.json and BENCHMARKS.md is written
+from every results file there, so scales can be run separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.compare import mismatches
+from bench.procmon import Measured, run_measured
+from bench.report import write_report
+from bench.steps import dbt_node_seconds, run_seconds, step_seconds
+from pipelines.settings import REPO_ROOT
+
+BENCH_DIR = REPO_ROOT / "bench"
+CACHE_DIR = BENCH_DIR / "cache"
+RUNS_DIR = BENCH_DIR / "runs"
+CHANGED_REGENCY = "6502"  # Malinau: a small CSV, so (c) measures the incremental path, not one big file
+
+
+class BenchmarkFailed(Exception):
+    pass
+
+
+def cached_extracts(scale: float, seed: int, snapshots: str) -> Path:
+    """Generate (not timed) or reuse the synthetic extracts of this scale."""
+    out = CACHE_DIR / f"scale{scale:g}-seed{seed}-{snapshots.replace(',', '_')}"
+    if out.is_dir():
+        return out
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    print(f"generating scale {scale:g} into {out} (not timed) ...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "pipelines.synthetic", "--scale", f"{scale:g}", "--out", str(partial)]
+        + ["--seed", str(seed), "--snapshots", snapshots],
+        check=True,
+        env=_env({}),
+        cwd=REPO_ROOT,
+    )
+    partial.rename(out)
+    return out
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DO_NOT_TRACK": "1",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "GX_ANALYTICS_ENABLED": "false",
+            "PYTHONPATH": str(REPO_ROOT),
+            "KTP_LOG_LEVEL": env.get("KTP_LOG_LEVEL", "WARNING"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def _link_raw(cache: Path, raw: Path) -> None:
+    """Hard-link the cached snapshot folders: free and fast, and the cache stays pristine as long as a
+    changed file is written as a new file (see change_one_file)."""
+    for snap in sorted(p for p in cache.iterdir() if p.is_dir()):
+        (raw / snap.name).mkdir(parents=True)
+        for f in snap.iterdir():
+            os.link(f, raw / snap.name / f.name)
+
+
+def change_one_file(raw: Path, regency4: str = CHANGED_REGENCY, rows: int = 25) -> Path:
+    """The office re-sends its latest file with a few residents now recorded (BELUM -> SUDAH REKAM)."""
+    latest = sorted(p for p in raw.iterdir() if p.is_dir())[-1]
+    (path,) = [p for p in latest.iterdir() if p.name.startswith(regency4)]
+    data = path.read_bytes()
+    for old, new in ((b"BELUM_REKAM", b"SUDAH_REKAM"), (b"BELUM REKAM", b"SUDAH REKAM")):
+        if old in data:
+            data = data.replace(old, new, rows)
+            break
+    else:
+        raise BenchmarkFailed(f"{path}: no BELUM REKAM row to change")
+    path.unlink()  # break the hard link to the cache before writing
+    path.write_bytes(data)
+    return path
+
+
+class Round:
+    """One round's directories: raw (linked), the pipeline's deployment and the baselines."""
+
+    def __init__(self, scale: float, index: int, cache: Path):
+        self.dir = RUNS_DIR / f"scale{scale:g}" / f"round{index}"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.raw = self.dir / "raw"
+        self.raw.mkdir(parents=True)
+        _link_raw(cache, self.raw)
+        self.warehouse = self.dir / "warehouse" / "ktp.duckdb"
+        self.home = self.dir / "dagster_home"
+        self.home.mkdir()
+        shutil.copy(REPO_ROOT / "dagster.yaml", self.home / "dagster.yaml")
+
+    def pipeline_env(self) -> dict[str, str]:
+        return _env(
+            {
+                "KTP_RAW_DIR": str(self.raw),
+                "KTP_WAREHOUSE": str(self.warehouse),
+                "KTP_PUBLISH_DIR": str(self.dir / "published"),
+                "KTP_REPORTS_DIR": str(self.dir / "reports"),
+                "DAGSTER_HOME": str(self.home),
+            }
+        )
+
+    def run_ids(self) -> list[str]:
+        report = json.loads((self.dir / "reports" / "last_run.json").read_text(encoding="utf-8"))
+        return report["run_ids"]
+
+
+def _pipeline(rnd: Round, label: str) -> tuple[Measured, list[str]]:
+    measured = run_measured([sys.executable, "-m", "pipelines.run"], env=rnd.pipeline_env(), cwd=REPO_ROOT)
+    if measured.returncode != 0:
+        raise BenchmarkFailed(
+            f"({label}) pipeline exited {measured.returncode}:\n"
+            f"{measured.stdout[-3000:]}\n{measured.stderr[-3000:]}"
+        )
+    return measured, rnd.run_ids()
+
+
+def _baseline(rnd: Round, name: str) -> tuple[Measured, Path]:
+    db = rnd.dir / name / "baseline.duckdb"
+    measured = run_measured(
+        [sys.executable, "-m", "bench.baseline", "--raw", str(rnd.raw), "--db", str(db)],
+        env=_env({}),
+        cwd=REPO_ROOT,
+    )
+    if measured.returncode != 0:
+        raise BenchmarkFailed(f"baseline exited {measured.returncode}:\n{measured.stderr[-3000:]}")
+    return measured, db
+
+
+def _require_equal(rnd: Round, baseline_db: Path, label: str) -> None:
+    diffs = mismatches(rnd.warehouse, baseline_db)
+    if diffs:
+        raise BenchmarkFailed(f"({label}) marts differ from the baseline's:\n  " + "\n  ".join(diffs))
+    print(f"    ({label}) marts identical to the baseline's", flush=True)
+
+
+def _sample(m: Measured, **extra) -> dict:
+    # The 1-minute load average after the run: other work on this 2-core machine skews a sample.
+    load = Path("/proc/loadavg").read_text().split()[0]
+    return {"seconds": m.seconds, "peak_rss_bytes": m.peak_rss_bytes, "loadavg_1m": float(load), **extra}
+
+
+def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
+    cache = cached_extracts(scale, seed, snapshots)
+    files = sorted(p for p in cache.rglob("*") if p.is_file() and p.parent != cache)
+    results: dict = {
+        "scale": scale,
+        "seed": seed,
+        "snapshots": snapshots,
+        "raw_bytes": sum(p.stat().st_size for p in files),
+        "answer_key_rows": _rows_written(cache),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "a": [],
+        "b": [],
+        "c": [],
+        "d": [],
+    }
+    for i in range(repeats):
+        print(f"scale {scale:g}, round {i + 1}/{repeats}", flush=True)
+        rnd = Round(scale, i, cache)
+        a, run_ids = _pipeline(rnd, "a")
+        profile = {
+            "steps": step_seconds(rnd.home, run_ids),
+            "dagster_runs_seconds": run_seconds(rnd.home, run_ids),
+            "dbt_nodes": dbt_node_seconds(run_ids),
+        }
+        results["a"].append(_sample(a, profile=profile))
+        print(
+            f"    (a) pipeline, fresh     {a.seconds:8.1f} s  {a.peak_rss_bytes / 2**30:.2f} GiB", flush=True
+        )
+        b, base_db = _baseline(rnd, "baseline")
+        results["b"].append(_sample(b, phases=b.stdout.strip()))
+        print(
+            f"    (b) baseline            {b.seconds:8.1f} s  {b.peak_rss_bytes / 2**30:.2f} GiB", flush=True
+        )
+        _require_equal(rnd, base_db, "a")
+        changed = change_one_file(rnd.raw)
+        c, run_ids = _pipeline(rnd, "c")
+        results["c"].append(_sample(c, changed=changed.name, steps=step_seconds(rnd.home, run_ids)))
+        print(
+            f"    (c) one file changed    {c.seconds:8.1f} s  {c.peak_rss_bytes / 2**30:.2f} GiB", flush=True
+        )
+        _, changed_db = _baseline(rnd, "baseline_changed")
+        _require_equal(rnd, changed_db, "c")
+        d, run_ids = _pipeline(rnd, "d")
+        results["d"].append(_sample(d, steps=step_seconds(rnd.home, run_ids)))
+        print(
+            f"    (d) nothing changed     {d.seconds:8.1f} s  {d.peak_rss_bytes / 2**30:.2f} GiB", flush=True
+        )
+        _require_equal(rnd, changed_db, "d")
+        results["warehouse_bytes"] = rnd.warehouse.stat().st_size
+        if i < repeats - 1:
+            shutil.rmtree(rnd.dir, ignore_errors=True)  # scale 10 warehouses are gigabytes
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    for kind in "abcd":
+        results[f"median_{kind}"] = statistics.median(s["seconds"] for s in results[kind])
+    return results
+
+
+def _rows_written(cache: Path) -> int | None:
+    key = cache / "GENERATED.json"
+    if not key.exists():
+        return None
+    data = json.loads(key.read_text(encoding="utf-8"))
+    return sum(s.get("rows_written", 0) for s in data.get("snapshots", {}).values())
+
+
+def _repeats(spec: str, scales: list[float]) -> dict[float, int]:
+    if "=" not in spec:
+        return {s: int(spec) for s in scales}
+    given = {float(k): int(v) for k, v in (part.split("=") for part in spec.split(","))}
+    return {s: given.get(s, 1) for s in scales}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--scales", default="1,10", help="comma-separated; 1 = ~770,000 residents")
+    parser.add_argument("--repeats", default="1=3,10=1", help="N for every scale, or scale=N,...")
+    parser.add_argument("--seed", type=int, default=6500)
+    parser.add_argument("--snapshots", default="2026-09-30", help="comma-separated YYYY-MM-DD")
+    parser.add_argument("--report", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    repeats = _repeats(args.repeats, scales)
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        for scale in scales:
+            results = bench_scale(scale, repeats[scale], args.seed, args.snapshots)
+            path = RUNS_DIR / f"results_scale{scale:g}.json"
+            path.write_text(json.dumps(results, indent=2, default=asdict), encoding="utf-8")
+    except BenchmarkFailed as e:
+        print(f"BENCHMARK FAILED: {e}", file=sys.stderr)
+        return 1
+    write_report(sorted(RUNS_DIR.glob("results_scale*.json")), args.report)
+    print(f"written {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
