@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
+from pipelines import up_to_date
 from pipelines.ingest.contract import REGENCIES
 from pipelines.ingest.discovery import partition_key, scan
 from pipelines.settings import REPO_ROOT, Settings
@@ -41,6 +42,7 @@ class RunOutcome:
     files_loaded: int = 0
     files_unchanged: int = 0
     published: bool = False
+    up_to_date: bool = False  # nothing changed since the current publication: nothing was rebuilt
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -119,10 +121,7 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: b
 
 
 def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool) -> RunOutcome:
-    from pipelines.definitions import defs
-
     run_config = _run_config()
-
     outcome = RunOutcome(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     inventory = scan(settings.raw_dir)
     outcome.snapshots = inventory.snapshots
@@ -131,6 +130,13 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
             Problem("ingest", str(settings.raw_dir), "no snapshot folders (YYYY-MM-DD) found")
         )
         return outcome
+
+    # Skip what has not changed before paying for Dagster, dbt or GX start-up (see up_to_date.py).
+    state = up_to_date.read_state(settings)
+    unchanged = up_to_date.unchanged_files(inventory, state)
+    outcome.files_unchanged = len(unchanged)
+
+    from pipelines.definitions import defs
 
     existing = set(instance.get_dynamic_partitions("snapshots"))
     instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
@@ -143,7 +149,8 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         if code in REGENCIES:
             keys.add(partition_key(rejected.snapshot.isoformat(), code))
     ingest_job = defs.resolve_job_def("ingest_extract")
-    for key in sorted(keys, key=lambda k: (k.split("|")[1], k.split("|")[0])):
+    to_run = sorted(keys - unchanged, key=lambda k: (k.split("|")[1], k.split("|")[0]))
+    for key in to_run:
         result = ingest_job.execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False, run_config=run_config
         )
@@ -166,6 +173,9 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
 
     snapshot_job = defs.resolve_job_def("resolve_snapshot")
     for snapshot in outcome.snapshots:
+        changed = any(k.endswith(f"|{snapshot}") for k in to_run)
+        if up_to_date.snapshot_is_current(snapshot, inventory, state, changed):
+            continue
         result = snapshot_job.execute_in_process(
             partition_key=snapshot, instance=instance, raise_on_error=False, run_config=run_config
         )
@@ -176,6 +186,17 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         outcome.warnings += warnings
 
     if not publish:
+        outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return outcome
+    if (
+        not to_run
+        and not outcome.problems
+        and up_to_date.published_fingerprint(settings)
+        == up_to_date.inputs_fingerprint(settings, up_to_date.read_state(settings))
+        and up_to_date.reports_present(settings)
+    ):
+        outcome.published = True
+        outcome.up_to_date = True
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
     result = defs.resolve_job_def("build_and_publish").execute_in_process(
@@ -225,6 +246,9 @@ def main() -> int:
     docs = settings.reports_dir / "data_docs" / "index.html"
     print(f"validation report: {docs}")
     print(f"run summary: {summary}")
+    if outcome.up_to_date:
+        print(f"nothing changed since the current publication in {settings.publish_dir}")
+        return 0
     if outcome.ok:
         print(f"published to {settings.publish_dir}")
         return 0

@@ -167,6 +167,16 @@ def test_marts_agree_with_the_generators_answer_key(deployment):
         )
 
 
+def test_rerun_with_nothing_changed_rebuilds_nothing(deployment):
+    settings = deployment["settings"]
+    before = _publication_fingerprint(settings.publish_dir)
+    outcome = _rerun(deployment)
+    assert outcome.ok and outcome.up_to_date
+    assert outcome.run_ids == []  # not even a Dagster run was needed
+    assert (outcome.files_loaded, outcome.files_unchanged) == (0, 10)
+    assert _publication_fingerprint(settings.publish_dir) == before
+
+
 def _rerun(deployment):
     with dagster_instance() as instance:
         return run_pipeline(deployment["settings"], instance)
