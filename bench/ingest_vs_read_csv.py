@@ -26,7 +26,7 @@ from pipelines.warehouse import connect
 
 
 def _ingest(raw: Path, snapshot: str, workdir: Path, formats: set[str]) -> float:
-    settings = Settings.from_env({"KTP_RAW_DIR": str(raw), "KTP_WAREHOUSE": str(workdir / "ingest.duckdb")})
+    settings = Settings.from_env({"KTP_RAW_DIR": str(raw), "KTP_WAREHOUSE": str(workdir / "ktp.duckdb")})
     extracts = [
         e
         for e in scan(raw).extracts

@@ -15,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+WAREHOUSE_SCHEMAS = ("ingest", "audit", "staging", "intermediate", "marts", "reference", "main")
 
 
 def _path(env: Mapping[str, str], var: str, default: str) -> Path:
@@ -78,6 +79,14 @@ class Settings:
             "target_date": self.target_date,
         }
         return {k: v for k, v in given.items() if v is not None}
+
+    def __post_init__(self) -> None:
+        # DuckDB names the catalog after the file: `ingest.duckdb` would make `ingest.files` ambiguous.
+        if self.warehouse.stem.lower() in WAREHOUSE_SCHEMAS:
+            raise ValueError(
+                f"KTP_WAREHOUSE {self.warehouse}: the file name {self.warehouse.stem!r} is also a schema of "
+                "the warehouse; choose another name, e.g. ktp.duckdb"
+            )
 
     @property
     def duckdb_temp_dir(self) -> Path:

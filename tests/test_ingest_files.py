@@ -203,3 +203,11 @@ def test_two_warehouses_do_not_see_each_other(ktp_env, tmp_path, monkeypatch):
     other = Settings.from_env()
     outcome = _run(other)
     assert outcome.files_loaded == 5  # nothing is "already seen" from the first warehouse
+
+
+def test_a_warehouse_named_like_a_schema_is_refused(tmp_path, monkeypatch):
+    from pipelines.settings import Settings
+
+    monkeypatch.setenv("KTP_WAREHOUSE", str(tmp_path / "ingest.duckdb"))
+    with pytest.raises(ValueError, match="also a schema"):
+        Settings.from_env()

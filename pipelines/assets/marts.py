@@ -39,7 +39,10 @@ class KtpDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
         if node.get("resource_type") == "seed":
-            return spec.replace_attributes(group_name="reference", automation_condition=_EAGER)
+            # Seeds have no upstream to update them: build them when missing (a fresh warehouse).
+            return spec.replace_attributes(
+                group_name="reference", automation_condition=_EAGER | dg.AutomationCondition.on_missing()
+            )
         fqn = node.get("fqn") or []
         if node.get("resource_type") == "model" and len(fqn) > 2:
             # In `make dev`, a newly loaded snapshot rebuilds the marts without anyone clicking.
