@@ -81,6 +81,9 @@ def _scale_section(r: dict) -> list[str]:
     }
     for k in "abcd":
         runs = ", ".join(f"{s['seconds']:.1f}" for s in r[k])
+        loads = [s.get("loadavg_1m") for s in r[k] if s.get("loadavg_1m") is not None]
+        if loads:
+            runs += f" (load {', '.join(f'{x:.1f}' for x in loads)})"
         out.append(f"| {names[k]} | {_med(r[k]):.1f} | {runs} | {_gib(peak[k])} |")
     target_ab = TARGET_AB.get(scale)
     out += ["", "| measure | value | target | |", "|---|---:|---:|---|"]
@@ -96,7 +99,8 @@ def _scale_section(r: dict) -> list[str]:
         out.append(f"| peak RSS | {_gib(top)} | < 4 GB | {_verdict(top < TARGET_PEAK_BYTES_SCALE10)} |")
     else:
         out.append(f"| peak RSS | {_gib(top)} | (target at scale 10) | |")
-    out += ["", *_profile(r), ""]
+    commits = sorted({s.get("commit", "?") for k in "abcd" for s in r[k]})
+    out += ["", f"Code measured: commit(s) {', '.join(commits)}.", "", *_profile(r), ""]
     return out
 
 
@@ -157,7 +161,9 @@ def _profile(r: dict) -> list[str]:
             + ".",
         ]
     d_steps = r["d"][-1].get("steps") or {}
-    if d_steps:
+    if not d_steps:
+        out += ["", "(d) started no Dagster run: every file was unchanged and the publication up to date."]
+    else:
         top = sorted(d_steps.items(), key=lambda kv: -kv[1]["seconds"])[:6]
         out += [
             "",

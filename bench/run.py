@@ -165,7 +165,28 @@ def _require_equal(rnd: Round, baseline_db: Path, label: str) -> None:
 def _sample(m: Measured, **extra) -> dict:
     # The 1-minute load average after the run: other work on this 2-core machine skews a sample.
     load = Path("/proc/loadavg").read_text().split()[0]
-    return {"seconds": m.seconds, "peak_rss_bytes": m.peak_rss_bytes, "loadavg_1m": float(load), **extra}
+    return {
+        "seconds": m.seconds,
+        "peak_rss_bytes": m.peak_rss_bytes,
+        "loadavg_1m": float(load),
+        "commit": _commit(),
+        **extra,
+    }
+
+
+def _commit() -> str:
+    """HEAD, marked '+dirty' when pipelines/, dbt_project/ or expectations/ have local changes: others
+    work in this checkout, so each sample says which code it measured."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_ROOT
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "pipelines", "dbt_project", "expectations"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
