@@ -4,8 +4,9 @@ import json
 
 import dagster as dg
 
-from pipelines.assets.ingestion import regency_extract, snapshot_partitions
+from pipelines.assets.ingestion import regency_extract, snapshot_partitions, snapshot_registry
 from pipelines.ingest.discovery import scan
+from pipelines.jobs import audit_reports_job, build_and_publish_job
 from pipelines.resources import KtpSettings
 
 
@@ -44,3 +45,17 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
         else [],
         cursor=json.dumps(current, sort_keys=True),
     )
+
+
+@dg.asset_sensor(
+    asset_key=snapshot_registry.key,
+    job=build_and_publish_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a snapshot is resolved, rebuilds every mart, checks them, publishes, writes reports.",
+)
+def rebuild_after_snapshot(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    # The whole dbt build, not a subset: seeds, models and every test belong together, and the
+    # publication needs all marts of all snapshots. Runs queue one at a time (dagster.yaml).
+    key = f"{asset_event.run_id}:{asset_event.storage_id}"
+    yield dg.RunRequest(run_key=f"build:{key}")
+    yield dg.RunRequest(run_key=f"reports:{key}", job_name=audit_reports_job.name)

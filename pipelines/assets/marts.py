@@ -27,9 +27,6 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 ensure_manifest()
 
 
-_EAGER = dg.AutomationCondition.eager()
-
-
 class KtpDbtTranslator(DagsterDbtTranslator):
     """Groups follow the dbt layers (staging, intermediate, marts, reference for seeds)."""
 
@@ -39,14 +36,10 @@ class KtpDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
         if node.get("resource_type") == "seed":
-            # Seeds have no upstream to update them: build them when missing (a fresh warehouse).
-            return spec.replace_attributes(
-                group_name="reference", automation_condition=_EAGER | dg.AutomationCondition.on_missing()
-            )
+            return spec.replace_attributes(group_name="reference")
         fqn = node.get("fqn") or []
         if node.get("resource_type") == "model" and len(fqn) > 2:
-            # In `make dev`, a newly loaded snapshot rebuilds the marts without anyone clicking.
-            return spec.replace_attributes(group_name=fqn[1], automation_condition=_EAGER)
+            return spec.replace_attributes(group_name=fqn[1])
         return spec
 
 

@@ -23,7 +23,6 @@ PII_CHECK = "pii_scan"
     group_name="publication",
     kinds={"parquet", "csv"},
     pool=WAREHOUSE_POOL,
-    automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
         dg.AssetCheckSpec(
             PII_CHECK,
@@ -94,7 +93,6 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
     group_name="publication",
     kinds={"dbt", "csv"},
     pool=WAREHOUSE_POOL,
-    automation_condition=dg.AutomationCondition.eager(),
     description=(
         "Reports for auditors in KTP_REPORTS_DIR: the dbt docs site (dbt_docs/index.html), and each file's "
         "quarantined rows with the NIK masked (quarantine/). The GX Data Docs are kept by the checks."
