@@ -75,7 +75,9 @@ def test_memory_stays_far_below_materialising_the_rows(probe):
     # Fetching the batch's rows into Python would hold ROWS tuples of (NIK string, sex, row number).
     materialised = ROWS * (sys.getsizeof((NIK, "L", ROWS)) + sys.getsizeof(NIK) + sys.getsizeof(ROWS))
     growth = probe["peak_after"] - probe["rss_before"]
-    assert growth < materialised / 3, (
+    # Growth varies with how far DuckDB's streaming result runs ahead (145 to 440 MiB seen on this
+    # machine); fetching the rows would add at least `materialised` on top of that.
+    assert growth < materialised / 1.5, (
         f"peak grew {growth / 2**20:.0f} MiB; rows are {materialised / 2**20:.0f} MiB"
     )
 

@@ -62,7 +62,7 @@ def regency_extract(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.M
                     conn,
                     Extract(first.snapshot, regency4, first.path, first.raw_dir),
                     first.problem,
-                    run_id=context.run_id,
+                    run_id=context.run.run_id,
                 )
                 raise dg.Failure(
                     description=f"{first.source_file}: {first.problem}",
@@ -73,7 +73,7 @@ def regency_extract(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.M
                 metadata={"raw_dir": str(settings.raw_dir)},
             )
         try:
-            result = load_extract(conn, extract, run_id=context.run_id)
+            result = load_extract(conn, extract, run_id=context.run.run_id)
         except ExtractError as e:
             raise dg.Failure(
                 description=f"{extract.source_file}: {e}",
@@ -127,7 +127,7 @@ def snapshot_registry(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg
         for rejected in inventory.rejected:
             if rejected.snapshot == snapshot and rejected.path.name[:4] not in REGENCIES:
                 # Files that name no regency have no partition of their own; their error lives here.
-                record_error(conn, snapshot, None, rejected.source_file, rejected.problem, context.run_id)
+                record_error(conn, snapshot, None, rejected.source_file, rejected.problem, context.run.run_id)
         gone = forget_missing_files(conn, snapshot, present)
         superseded = resolve_duplicates(conn, snapshot)
         files = conn.execute(

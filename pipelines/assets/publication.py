@@ -53,14 +53,14 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
         # lets the next headless run see that nothing changed since this publication
         "inputs_fingerprint": up_to_date.inputs_fingerprint(settings, up_to_date.read_state(settings)),
         "report": str(data_docs_dir(settings.reports_dir) / "index.html"),
-        "run_id": context.run_id,
+        "run_id": context.run.run_id,
         "checks": verdict.validations,
     }
     try:
         manifest = publish_marts(
             settings.warehouse,
             settings.publish_dir,
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             code_list_version=AREA_CODE_LIST_VERSION,
             validation=validation,
             marts=MART_NAMES,
