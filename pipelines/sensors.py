@@ -49,13 +49,13 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
 
 @dg.asset_sensor(
     asset_key=snapshot_registry.key,
-    job=build_and_publish_job,
+    jobs=[build_and_publish_job, audit_reports_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="After a snapshot is resolved, rebuilds every mart, checks them, publishes, writes reports.",
 )
 def rebuild_after_snapshot(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
     # The whole dbt build, not a subset: seeds, models and every test belong together, and the
     # publication needs all marts of all snapshots. Runs queue one at a time (dagster.yaml).
-    key = f"{asset_event.run_id}:{asset_event.storage_id}"
-    yield dg.RunRequest(run_key=f"build:{key}")
+    key = f"{asset_event.run_id}:{asset_event.timestamp}"
+    yield dg.RunRequest(run_key=f"build:{key}", job_name=build_and_publish_job.name)
     yield dg.RunRequest(run_key=f"reports:{key}", job_name=audit_reports_job.name)

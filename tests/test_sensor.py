@@ -42,3 +42,16 @@ def test_new_files_request_their_partition_and_add_the_snapshot(ktp_env):
         assert list(third.dynamic_partitions_requests[0].partition_keys) == ["2026-04-30"]
         # run keys make a repeated evaluation with the old cursor idempotent
         assert len({r.run_key for r in third.run_requests}) == 2
+
+
+def test_a_resolved_snapshot_requests_the_full_build_then_the_reports(ktp_env):
+    from pipelines.sensors import rebuild_after_snapshot
+
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key="snapshot_registry", partition="2026-03-31")
+        )
+        with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
+            requests = rebuild_after_snapshot.evaluate_tick(ctx).run_requests
+    assert [r.job_name for r in requests] == ["build_and_publish", "write_audit_reports"]
