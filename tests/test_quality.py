@@ -360,6 +360,9 @@ def test_data_docs_index_lists_every_run_offline(wh):
     cells = re.findall(r"<td>(.*?)</td>", html, flags=re.S)
     assert any("run-alpha" in c for c in cells) and any("run-beta" in c for c in cells)
     assert not re.search(r"<script[^>]+src=\"https?://", html)
+    # The status is words, not a CDN icon: an auditor offline sees which runs failed.
+    statuses = re.findall(r"<td><strong>(Success|Failed)</strong></td>", html)
+    assert len(statuses) == 2
     for outcome in (first, second):
         assert outcome.docs_page.is_file()
         assert outcome.docs_page.relative_to(wh.reports_dir / "data_docs").as_posix() in html
