@@ -137,11 +137,6 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
     unchanged = up_to_date.unchanged_files(inventory, state)
     outcome.files_unchanged = len(unchanged)
 
-    from pipelines.definitions import defs
-
-    existing = set(instance.get_dynamic_partitions("snapshots"))
-    instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
-
     # Every (regency, snapshot) that has at least one candidate file is a partition to run: the asset
     # itself reports files that cannot be loaded (two files for one regency, unreadable, ...).
     keys = {e.partition_key for e in inventory.extracts}
@@ -149,8 +144,29 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         code = rejected.path.name[:4]
         if code in REGENCIES:
             keys.add(partition_key(rejected.snapshot.isoformat(), code))
-    ingest_job = defs.resolve_job_def("ingest_extract")
     to_run = sorted(keys - unchanged, key=lambda k: (k.split("|")[1], k.split("|")[0]))
+    stale_snapshots = [
+        s
+        for s in outcome.snapshots
+        if not up_to_date.snapshot_is_current(s, inventory, state, any(k.endswith(f"|{s}") for k in to_run))
+    ]
+    if (
+        publish
+        and not to_run
+        and not stale_snapshots
+        and up_to_date.reports_present(settings)
+        and up_to_date.published_fingerprint(settings) == up_to_date.inputs_fingerprint(settings, state)
+    ):
+        # Nothing changed since the current publication: not even the code location is loaded.
+        outcome.published = outcome.up_to_date = True
+        outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return outcome
+
+    from pipelines.definitions import defs
+
+    existing = set(instance.get_dynamic_partitions("snapshots"))
+    instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
+    ingest_job = defs.resolve_job_def("ingest_extract")
     for key in to_run:
         result = ingest_job.execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False, run_config=run_config
@@ -163,8 +179,8 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         outcome.warnings += warnings
         for mat in result.get_asset_materialization_events():
             meta = mat.materialization.metadata
-            unchanged = meta.get("unchanged")
-            if unchanged is not None and unchanged.value:
+            skipped = meta.get("unchanged")
+            if skipped is not None and skipped.value:
                 outcome.files_unchanged += 1
             else:
                 outcome.files_loaded += 1
@@ -173,10 +189,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
             outcome.problems.append(Problem("ingest", rejected.source_file, rejected.problem))
 
     snapshot_job = defs.resolve_job_def("resolve_snapshot")
-    for snapshot in outcome.snapshots:
-        changed = any(k.endswith(f"|{snapshot}") for k in to_run)
-        if up_to_date.snapshot_is_current(snapshot, inventory, state, changed):
-            continue
+    for snapshot in stale_snapshots:
         result = snapshot_job.execute_in_process(
             partition_key=snapshot, instance=instance, raise_on_error=False, run_config=run_config
         )
@@ -187,17 +200,6 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         outcome.warnings += warnings
 
     if not publish:
-        outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-        return outcome
-    if (
-        not to_run
-        and not outcome.problems
-        and up_to_date.published_fingerprint(settings)
-        == up_to_date.inputs_fingerprint(settings, up_to_date.read_state(settings))
-        and up_to_date.reports_present(settings)
-    ):
-        outcome.published = True
-        outcome.up_to_date = True
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
     result = defs.resolve_job_def("build_and_publish").execute_in_process(
