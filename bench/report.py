@@ -34,9 +34,8 @@ def machine() -> list[str]:
         f"- CPU: {cpu}, {os.cpu_count()} cores (`nproc`)",
         f"- OS: {platform.platform()}; Python {platform.python_version()}",
         f"- Packages: {packages}",
-        f"- DuckDB memory limit: {os.environ.get('KTP_DUCKDB_MEMORY_LIMIT') or '3GB'} "
-        "(KTP_DUCKDB_MEMORY_LIMIT), "
-        "spilling to `<warehouse>.tmp/`; the baseline uses the same limit",
+        "- DuckDB memory limit: given per scale below (KTP_DUCKDB_MEMORY_LIMIT), spilling to "
+        "`<warehouse>.tmp/`; the baseline runs with the same limit",
         "- `free -h`:",
         "",
         "```",
@@ -64,7 +63,9 @@ def _scale_section(r: dict) -> list[str]:
     n = len(r["a"])
     rows = f"{r['answer_key_rows']:,}" if r.get("answer_key_rows") else "?"
     out = [
-        f"## Scale {scale:g}",
+        f"## Scale {scale:g}" + (f" ({r['label']})" if r.get("label") else ""),
+        "",
+        f"DuckDB memory limit: {r.get('memory_limit', '3GB (default)')}.",
         "",
         f"{rows} extract rows in 5 files ({r['raw_bytes'] / 1e6:.0f} MB), snapshot {r['snapshots']}, seed "
         f"{r['seed']}; {n} round(s) from {r['started_at']} to {r['finished_at']}. Every round's marts were "
@@ -100,7 +101,13 @@ def _scale_section(r: dict) -> list[str]:
     else:
         out.append(f"| peak RSS | {_gib(top)} | (target at scale 10) | |")
     commits = sorted({s.get("commit", "?") for k in "abcd" for s in r[k]})
-    out += ["", f"Code measured: commit(s) {', '.join(commits)}.", "", *_profile(r), ""]
+    note = f"Code measured: commit {commits[0]}."
+    if len(commits) > 1:
+        note = (
+            f"Code measured: commits {', '.join(commits)}: the pipeline changed between rounds (others "
+            "work in this checkout), so the medians mix versions."
+        )
+    out += ["", note, "", *_profile(r), ""]
     return out
 
 
@@ -176,7 +183,7 @@ def _profile(r: dict) -> list[str]:
 
 def write_report(results_files: list[Path], path: Path) -> None:
     results = [json.loads(p.read_text(encoding="utf-8")) for p in results_files]
-    results.sort(key=lambda r: float(r["scale"]))
+    results.sort(key=lambda r: (float(r["scale"]), r.get("label") or ""))
     lines = [
         "# Benchmark: the framework stack against plain DuckDB",
         "",

@@ -11,8 +11,9 @@ After (a) the marts must equal the baseline's; after (c) and (d) they must equal
 on the changed files. A mismatch or a failed run stops the benchmark with exit status 1.
 
 Extracts are generated once per (scale, seed, snapshots) into bench/cache/ (not timed); runs go to
-bench/runs/. Results are kept per scale in bench/runs/results_scale<S>.json and BENCHMARKS.md is written
-from every results file there, so scales can be run separately.
+bench/runs/. Results are kept per scale in bench/runs/results_scale<S>[-<label>].json and BENCHMARKS.md is
+written from every results file there, so scales (and settings such as KTP_DUCKDB_MEMORY_LIMIT, passed on
+to every run through the environment, with --label naming the variant) can be run separately.
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
         "scale": scale,
         "seed": seed,
         "snapshots": snapshots,
+        "memory_limit": os.environ.get("KTP_DUCKDB_MEMORY_LIMIT") or "3GB (default)",
         "raw_bytes": sum(p.stat().st_size for p in files),
         "answer_key_rows": _rows_written(cache),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -268,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=6500)
     parser.add_argument("--snapshots", default="2026-09-30", help="comma-separated YYYY-MM-DD")
     parser.add_argument("--report", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--label", default="", help="names a variant, e.g. mem2GB: results_scale10-mem2GB.json"
+    )
     args = parser.parse_args(argv)
     scales = [float(s) for s in args.scales.split(",") if s.strip()]
     repeats = _repeats(args.repeats, scales)
@@ -275,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for scale in scales:
             results = bench_scale(scale, repeats[scale], args.seed, args.snapshots)
-            path = RUNS_DIR / f"results_scale{scale:g}.json"
+            results["label"] = args.label
+            suffix = f"-{args.label}" if args.label else ""
+            path = RUNS_DIR / f"results_scale{scale:g}{suffix}.json"
             path.write_text(json.dumps(results, indent=2, default=asdict), encoding="utf-8")
     except BenchmarkFailed as e:
         print(f"BENCHMARK FAILED: {e}", file=sys.stderr)
