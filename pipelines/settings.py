@@ -15,6 +15,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# DuckDB's own cap; Arrow buffers, Python and (separately) dbt come on top. At ten times Kaltara's
+# population, 1.5 GB keeps the whole process tree under 4 GB for a few seconds more of spilling.
+DEFAULT_MEMORY_LIMIT = "1536MB"
 WAREHOUSE_SCHEMAS = ("ingest", "audit", "staging", "intermediate", "marts", "reference", "main")
 
 
@@ -64,7 +67,7 @@ class Settings:
             warehouse=_path(env, "KTP_WAREHOUSE", "data/warehouse/ktp.duckdb"),
             publish_dir=_path(env, "KTP_PUBLISH_DIR", "data/published"),
             reports_dir=_path(env, "KTP_REPORTS_DIR", "data/reports"),
-            duckdb_memory_limit=env.get("KTP_DUCKDB_MEMORY_LIMIT") or "3GB",
+            duckdb_memory_limit=env.get("KTP_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             duckdb_threads=int(env.get("KTP_DUCKDB_THREADS") or 0),
             max_reject_rate=_float(env, "KTP_MAX_REJECT_RATE", 0.05),
             zone_kuning_min_pct=_optional_float(env, "KTP_ZONE_KUNING_MIN_PCT"),

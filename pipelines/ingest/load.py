@@ -75,19 +75,30 @@ def load_extract(
         raise ExtractError(f"cannot read the file: {e}") from e
 
     conn.execute(REF_VILLAGES_SQL, {"path": str(SEEDS_DIR / "kemendagri_wilayah.csv")})
-    conn.register("extract_raw", parsed.table)
+    # The file streams through this one statement: typed, judged and flagged on the way in.
+    conn.register("extract_raw", parsed.batches())
     try:
-        present = {c for c in COLUMNS if c in parsed.table.column_names}
         conn.execute(
-            staging_sql(present),
+            staging_sql(set(parsed.columns)),
             {
                 "snapshot": extract.snapshot,
                 "regency": extract.regency_code,
                 "kab": int(extract.regency4[2:]),
             },
         )
+    except duckdb.Error as e:
+        if not parsed.stream_error:
+            raise
+        record_file_error(conn, extract, str(parsed.stream_error[0]), run_id=run_id)
+        raise parsed.stream_error[0] from e
     finally:
         conn.unregister("extract_raw")
+    rows_read = conn.execute("select count(*) from staged").fetchone()[0]
+    if rows_read == 0:
+        conn.execute("drop table if exists staged")
+        problem = ExtractError("empty file: a header but no data rows")
+        record_file_error(conn, extract, str(problem), run_id=run_id)
+        raise problem
 
     key = [extract.snapshot, extract.regency_code]
     conn.execute("begin transaction")
@@ -130,7 +141,6 @@ def load_extract(
             "select " + ", ".join(f"count(*) filter (where flag_{f})" for f in QUALITY_FLAGS) + " from staged"
         ).fetchone()
         flags = dict(zip(QUALITY_FLAGS, flags_row, strict=True))
-        rows_read = parsed.rows
         rows_rejected = sum(reasons.values())
         rows_loaded = conn.execute("select count(*) from staged where reason is null").fetchone()[0]
         if rows_loaded + rows_rejected != rows_read:  # the accounting promise: no row disappears

@@ -13,7 +13,8 @@ import datetime as dt
 import hashlib
 import io
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,11 +36,31 @@ class ExtractError(Exception):
 
 @dataclass(frozen=True)
 class ExtractTable:
-    table: pa.Table  # contract columns present (upper case), all string, plus _row int64
+    """A file ready to stream: contract columns present (upper case, all string) plus `_row` (int64).
+
+    CSV files are streamed in blocks, so a file of millions of rows never sits in Python memory whole;
+    `batches()` opens a new stream on each call. A CSV that turns out malformed mid-way raises
+    ExtractError from the stream (see `stream_error`).
+    """
+
+    columns: list[str]
     file_format: str
     encoding: str | None
     delimiter: str | None
     columns_found: list[str]  # the header as sent
+    _open: Callable[[], Iterator[pa.RecordBatch]]
+    stream_error: list[ExtractError] = field(default_factory=list)
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([(c, pa.string()) for c in self.columns] + [(ROW_COLUMN, pa.int64())])
+
+    def batches(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self.schema, self._open())
+
+    @property
+    def table(self) -> pa.Table:
+        return self.batches().read_all()
 
     @property
     def rows(self) -> int:
@@ -138,35 +159,42 @@ def _read_csv(path: Path) -> ExtractTable:
     delimiter = _detect_delimiter(header_line)
     header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
     positions = _normalise_header(header)
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                encoding="utf8" if encoding.startswith("utf-8") else encoding,
-                column_names=[f"c{i}" for i in range(len(header))],
-                skip_rows=1,
-                block_size=8 << 20,
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(header))},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                include_columns=[f"c{positions[c]}" for c in COLUMNS if c in positions],
-            ),
-        )
-    except pa.ArrowInvalid as e:
-        raise ExtractError(f"malformed CSV: {e}") from e
-    if table.num_rows == 0:
-        raise ExtractError("empty file: a header but no data rows")
     present = [c for c in COLUMNS if c in positions]
-    table = table.rename_columns(present)
-    columns_found = [h.strip() for h in header]
-    return ExtractTable(_with_row_numbers(table), "csv", encoding, delimiter, columns_found)
+    read_options = pacsv.ReadOptions(
+        encoding="utf8" if encoding.startswith("utf-8") else encoding,
+        column_names=[f"c{i}" for i in range(len(header))],
+        skip_rows=1,
+        block_size=_CHUNK_BYTES,
+    )
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=False)
+    convert_options = pacsv.ConvertOptions(
+        column_types={f"c{i}": pa.string() for i in range(len(header))},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        include_columns=[f"c{positions[c]}" for c in present],
+    )
+    errors: list[ExtractError] = []
+
+    def stream() -> Iterator[pa.RecordBatch]:
+        start = 1
+        try:
+            reader = pacsv.open_csv(
+                path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+            )
+            for batch in reader:
+                if batch.num_rows:
+                    yield _numbered(batch, present, start)
+                    start += batch.num_rows
+        except pa.ArrowInvalid as e:
+            errors.append(ExtractError(f"malformed CSV: {e}"))
+            raise errors[-1] from e
+
+    return ExtractTable(present, "csv", encoding, delimiter, [h.strip() for h in header], stream, errors)
 
 
-def _with_row_numbers(table: pa.Table) -> pa.Table:
-    return table.append_column(ROW_COLUMN, pa.array(range(1, table.num_rows + 1), type=pa.int64()))
+def _numbered(batch: pa.RecordBatch, names: list[str], start: int) -> pa.RecordBatch:
+    rows = pa.array(range(start, start + batch.num_rows), type=pa.int64())
+    return pa.RecordBatch.from_arrays([*batch.columns, rows], names=[*names, ROW_COLUMN])
 
 
 def _xlsx_cell_text(value: object, column: str) -> str | None:
@@ -222,5 +250,6 @@ def _read_xlsx(path: Path) -> ExtractTable:
         columns[name] = pa.array(
             [_xlsx_cell_text(r[i] if i < len(r) else None, name) for r in data], type=pa.string()
         )
-    table = pa.table(columns)
-    return ExtractTable(_with_row_numbers(table), "xlsx", None, None, [h.strip() for h in header])
+    present = list(columns)
+    batch = _numbered(pa.RecordBatch.from_arrays(list(columns.values()), names=present), present, 1)
+    return ExtractTable(present, "xlsx", None, None, [h.strip() for h in header], lambda: iter([batch]))
