@@ -43,6 +43,23 @@ class RunOutcome:
     up_to_date: bool = False  # nothing changed since the current publication: nothing was rebuilt
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Dagster's own step timings: where the time of a run went.
+    steps: list[dict] = field(default_factory=list)
+
+    def record(self, result: dg.ExecuteInProcessResult, partition: str | None = None) -> None:
+        self.run_ids.append(result.run_id)
+        for event in result.all_events:
+            if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                duration = getattr(event.event_specific_data, "duration_ms", None)
+                self.steps.append(
+                    {
+                        "job": result.job_def.name,
+                        "partition": partition,
+                        "step": event.step_key,
+                        "status": "success" if event.event_type_value == "STEP_SUCCESS" else "failure",
+                        "seconds": round(duration / 1000, 3) if duration is not None else None,
+                    }
+                )
 
     @property
     def ok(self) -> bool:
@@ -171,7 +188,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         result = ingest_job.execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False, run_config=run_config
         )
-        outcome.run_ids.append(result.run_id)
+        outcome.record(result, key)
         for message in _failures(result):
             outcome.problems.append(Problem("ingest", key, message))
         blocking, warnings = _check_problems(result, "ingest")
@@ -193,7 +210,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         result = snapshot_job.execute_in_process(
             partition_key=snapshot, instance=instance, raise_on_error=False, run_config=run_config
         )
-        outcome.run_ids.append(result.run_id)
+        outcome.record(result, snapshot)
         outcome.problems += [Problem("snapshot", snapshot, m) for m in _failures(result)]
         blocking, warnings = _check_problems(result, "snapshot")
         outcome.problems += blocking
@@ -205,7 +222,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
     result = defs.resolve_job_def("build_and_publish").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
-    outcome.run_ids.append(result.run_id)
+    outcome.record(result)
     outcome.problems += [Problem("marts", "build_and_publish", m) for m in _failures(result)]
     blocking, warnings = _check_problems(result, "marts")
     outcome.problems += blocking
@@ -217,7 +234,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
     result = defs.resolve_job_def("write_audit_reports").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
-    outcome.run_ids.append(result.run_id)
+    outcome.record(result)
     outcome.problems += [Problem("reports", "audit_reports", m) for m in _failures(result)]
     outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return outcome

@@ -94,6 +94,11 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     assert len(quarantine) == 10  # every file of the generator has rejects
     text = quarantine[0].read_text(encoding="utf-8")
     assert "*" in text and "reason" in text.splitlines()[0]
+    report = json.loads((reports / "last_run.json").read_text())
+    assert report["ok"] is True
+    steps = {s["step"] for s in report["steps"]}
+    assert {"regency_extract", "snapshot_registry", "dbt_marts", "published", "audit_reports"} <= steps
+    assert all(s["seconds"] is not None and s["seconds"] >= 0 for s in report["steps"])
     history = _query(settings, "select suite, count(*), bool_and(success) from audit.validation_history "
                      "where severity = 'blocking' group by 1 order by 1")  # fmt: skip
     assert [(h[0], h[2]) for h in history] == [
