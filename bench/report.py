@@ -56,6 +56,21 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def _same_pipeline_code(commits: list[str]) -> bool:
+    """True when the commits have the same pipelines/, dbt_project/ and expectations/ (none dirty)."""
+    if any("+" in c or c == "?" for c in commits):
+        return False
+    first = commits[0]
+    for other in commits[1:]:
+        diff = subprocess.run(
+            ["git", "diff", "--quiet", first, other, "--", "pipelines", "dbt_project", "expectations"],
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        if diff.returncode != 0:
+            return False
+    return True
+
+
 def _scale_section(r: dict) -> list[str]:
     scale = float(r["scale"])
     a, b, c, d = (_med(r[k]) for k in "abcd")
@@ -102,7 +117,9 @@ def _scale_section(r: dict) -> list[str]:
         out.append(f"| peak RSS | {_gib(top)} | (target at scale 10) | |")
     commits = sorted({s.get("commit", "?") for k in "abcd" for s in r[k]})
     note = f"Code measured: commit {commits[0]}."
-    if len(commits) > 1:
+    if len(commits) > 1 and _same_pipeline_code(commits):
+        note = f"Code measured: commits {', '.join(commits)}, which differ only outside the pipeline's code."
+    elif len(commits) > 1:
         note = (
             f"Code measured: commits {', '.join(commits)}: the pipeline changed between rounds (others "
             "work in this checkout), so the medians mix versions."
