@@ -48,18 +48,23 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
             return MANIFEST  # another process parsed while we waited
-        subprocess.run(
-            [
-                dbt_executable(),
-                "--quiet",
-                "parse",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-            ],  # fmt: skip
-            check=True,
-            cwd=DBT_PROJECT_DIR,
-            env=dbt_env(settings),
-        )
+        run_dbt(settings, "parse")
     return MANIFEST
+
+
+def run_dbt(settings: Settings, *args: str) -> None:
+    """One quiet dbt command on this project, against this deployment's warehouse."""
+    subprocess.run(
+        [
+            dbt_executable(),
+            "--quiet",
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],  # fmt: skip
+        check=True,
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_env(settings),
+    )

@@ -1,18 +1,16 @@
 """What leaves the warehouse: the published marts (only when every check passed) and the audit reports."""
 
 import shutil
-import subprocess
 
 import dagster as dg
 
 from pipelines import gate, up_to_date
 from pipelines.assets.checks import MART_KEYS, MART_NAMES
-from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest
+from pipelines.dbt_manifest import ensure_manifest, run_dbt
 from pipelines.ingest.contract import AREA_CODE_LIST_VERSION
 from pipelines.publish import PiiFoundError, export_quarantine, publish_marts
 from pipelines.quality.context import data_docs_dir
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
-from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse import connect
 
 PII_CHECK = "pii_scan"
@@ -105,25 +103,7 @@ def audit_reports(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.Mat
     # The parsed project is current (ensure_manifest): reusing it spares dbt a compile of every node,
     # so only the catalog (column types, row counts) is read from the warehouse.
     shutil.copyfile(ensure_manifest(settings), docs / "manifest.json")
-    subprocess.run(
-        [
-            dbt_executable(),
-            "--quiet",
-            "docs",
-            "generate",
-            "--static",
-            "--no-compile",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(docs),
-        ],  # fmt: skip
-        check=True,
-        cwd=DBT_PROJECT_DIR,
-        env=dbt_env(settings),
-    )
+    run_dbt(settings, "docs", "generate", "--static", "--no-compile", "--target-path", str(docs))
     # The static page embeds manifest and catalog, so it opens from disk without a web server.
     shutil.copyfile(docs / "static_index.html", docs / "index.html")
     quarantine = export_quarantine(settings.warehouse, settings.reports_dir)
