@@ -25,7 +25,7 @@ def machine() -> list[str]:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip()
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.rstrip()
     packages = ", ".join(
         f"{p} {version(p)}"
         for p in ("duckdb", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "great-expectations")
@@ -121,8 +121,8 @@ def _scale_section(r: dict) -> list[str]:
         note = f"Code measured: commits {', '.join(commits)}, which differ only outside the pipeline's code."
     elif len(commits) > 1:
         note = (
-            f"Code measured: commits {', '.join(commits)}: the pipeline changed between rounds (others "
-            "work in this checkout), so the medians mix versions."
+            f"Code measured: commits {', '.join(commits)}: the pipeline changed between runs (others "
+            "work in this checkout), so the figures mix versions."
         )
     out += ["", note, "", *_profile(r), ""]
     return out
@@ -235,8 +235,8 @@ def write_report(results_files: list[Path], path: Path) -> None:
         "- Generation of the extracts (cached in `bench/cache/`) is not timed.",
         "",
     ]
-    for r in results:
-        lines += _scale_section(r)
     if ANALYSIS.exists():
         lines += [ANALYSIS.read_text(encoding="utf-8").rstrip(), ""]
+    for r in results:
+        lines += _scale_section(r)
     path.write_text("\n".join(lines), encoding="utf-8")
