@@ -14,7 +14,8 @@ import duckdb
 from pipelines.quality.history import DDL as HISTORY_DDL
 from pipelines.warehouse import ensure_schema
 
-_LATEST = """
+# The latest validation of each file and snapshot: one row per (suite, snapshot, regency).
+LATEST_VALIDATIONS = """
 with runs as (
     select suite, snapshot_date, regency_code, run_id, max(validated_at) as validated_at,
            bool_and(success) filter (where severity = 'blocking') as passed,
@@ -45,7 +46,9 @@ def evaluate(conn: duckdb.DuckDBPyConnection) -> GateVerdict:
     verdict = GateVerdict()
     latest = {
         (r[0], r[1], r[2]): r
-        for r in conn.execute(_LATEST).fetchall()  # suite, snapshot, regency, run, at, passed, failed
+        for r in conn.execute(
+            LATEST_VALIDATIONS
+        ).fetchall()  # suite, snapshot, regency, run, at, passed, failed
     }
     files = conn.execute(
         "select snapshot_date, regency_code, source_file, loaded_at from ingest.files order by 1, 2"

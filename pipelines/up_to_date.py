@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.gate import LATEST_VALIDATIONS
 from pipelines.ingest.discovery import Inventory
 from pipelines.ingest.readers import sha256_of
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
@@ -68,18 +69,9 @@ def read_state(settings: Settings) -> WarehouseState:
                 ).fetchall()
             }
         if "audit.validation_history" in tables:
-            for suite, snapshot, regency, at, passed in conn.execute(
-                """
-                select suite, snapshot_date::varchar, regency_code, max(validated_at),
-                       bool_and(success) filter (where severity = 'blocking')
-                from audit.validation_history
-                where suite in ('ingested_file', 'snapshot')
-                group by suite, snapshot_date, regency_code, run_id
-                qualify row_number() over (
-                    partition by suite, snapshot_date, regency_code order by max(validated_at) desc) = 1
-                """
-            ).fetchall():
-                state.validated[(suite, snapshot, regency)] = (at, bool(passed))
+            for suite, snapshot, regency, _, at, passed, _ in conn.execute(LATEST_VALIDATIONS).fetchall():
+                key = (suite, snapshot.isoformat() if snapshot else None, regency)
+                state.validated[key] = (at, bool(passed))
     return state
 
 

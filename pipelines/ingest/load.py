@@ -103,8 +103,7 @@ def load_extract(
     key = [extract.snapshot, extract.regency_code]
     conn.execute("begin transaction")
     try:
-        for table in _FILE_TABLES:
-            conn.execute(f"delete from {table} where snapshot_date = ? and regency_code = ?", key)
+        _forget_file(conn, extract.snapshot, extract.regency_code)
         conn.execute(
             """
             insert into ingest.persons
@@ -201,6 +200,14 @@ def load_extract(
     )
 
 
+def _forget_file(conn: duckdb.DuckDBPyConnection, snapshot: date, regency_code: str) -> None:
+    """Everything one (snapshot, regency) file put in the warehouse; the caller holds the transaction."""
+    for table in _FILE_TABLES:
+        conn.execute(
+            f"delete from {table} where snapshot_date = ? and regency_code = ?", [snapshot, regency_code]
+        )
+
+
 def _clear_error(conn: duckdb.DuckDBPyConnection, source_file: str) -> None:
     conn.execute("delete from ingest.file_errors where source_file = ?", [source_file])
 
@@ -218,11 +225,9 @@ def record_file_error(
     them the snapshot lacks that regency, which the snapshot suite reports and which blocks publishing.
     """
     ensure_schema(conn)
-    key = [extract.snapshot, extract.regency_code]
     conn.execute("begin transaction")
     try:
-        for table in _FILE_TABLES:
-            conn.execute(f"delete from {table} where snapshot_date = ? and regency_code = ?", key)
+        _forget_file(conn, extract.snapshot, extract.regency_code)
         record_error(conn, extract.snapshot, extract.regency_code, extract.source_file, message, run_id)
         conn.execute("commit")
     except BaseException:
