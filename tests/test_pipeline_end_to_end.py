@@ -248,3 +248,27 @@ def test_after_the_data_is_fixed_the_next_run_publishes_a_new_release(deployment
     assert after["<target>"] != before["<target>"]
     # same data as the first run: the same marts, in a new release
     assert after["coverage_village.csv"] == before["coverage_village.csv"]
+
+
+def test_a_nik_in_a_mart_fails_the_pii_check_and_publishes_nothing(deployment):
+    import dagster as dg
+
+    from pipelines.assets.publication import published
+    from pipelines.resources import KtpSettings
+
+    settings = deployment["settings"]
+    before = _publication_fingerprint(settings.publish_dir)
+    with duckdb.connect(str(settings.warehouse)) as conn:
+        conn.execute(
+            "update marts.coverage_village set area_name = 'Desa 6501011705900001' "
+            "where area_code = (select min(area_code) from marts.coverage_village)"
+        )
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [published], resources={"ktp": KtpSettings()}, instance=instance, raise_on_error=False
+        )
+    assert not result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.check_name == "pii_scan" and not evaluation.passed
+    assert "coverage_village" in str(evaluation.metadata["findings"].value)
+    assert _publication_fingerprint(settings.publish_dir) == before
