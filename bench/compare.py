@@ -7,19 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-MARTS = (
-    "coverage_province",
-    "coverage_regency",
-    "coverage_district",
-    "coverage_village",
-    "coverage_age_cohort",
-    "pemula_outlook",
-    "outreach_priority",
-    "coverage_trend",
-    "ingest_summary",
-    "reject_reasons",
-    "quality_flags",
-)
+from pipelines.publish.mart_keys import MART_KEYS
+
+MARTS = tuple(MART_KEYS)
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,13 @@ from pipelines.assets.ingestion import (
     snapshot_registry,
 )
 from pipelines.ingest.contract import dotted_regency
+from pipelines.publish.mart_keys import MART_KEYS as PUBLISHED_MART_KEYS
 from pipelines.quality.runner import SuiteOutcome, run_suite
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.warehouse import connect
 
-MART_NAMES = [
-    "coverage_province",
-    "coverage_regency",
-    "coverage_district",
-    "coverage_village",
-    "coverage_age_cohort",
-    "pemula_outlook",
-    "outreach_priority",
-    "coverage_trend",
-    "ingest_summary",
-    "reject_reasons",
-    "quality_flags",
-]
+# The published marts, in their contract order (pipelines/publish/mart_keys.py holds their keys).
+MART_NAMES = list(PUBLISHED_MART_KEYS)
 # dbt models get their schema as key prefix: marts/coverage_province.
 MART_KEYS = [dg.AssetKey(["marts", name]) for name in MART_NAMES]
 PROVINCE = dg.AssetKey(["marts", "coverage_province"])

@@ -7,25 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelines.ingest.contract import COLUMNS
+
 # Contract columns in the order of the contract document.
-STANDARD_ORDER = [
-    "NIK",
-    "NO_KK",
-    "NAMA_LGKP",
-    "JENIS_KLMIN",
-    "TMPT_LHR",
-    "TGL_LHR",
-    "STAT_KWN",
-    "KWRNGRN",
-    "NO_PROP",
-    "NO_KAB",
-    "NO_KEC",
-    "NO_KEL",
-    "STATUS_KTP_EL",
-    "TGL_REKAM",
-    "TGL_ENTRI",
-    "LOKASI_REKAM",
-]
+STANDARD_ORDER = list(COLUMNS)
 # Columns some offices add that the contract does not know (readers ignore them).
 EXTRA_COLUMNS = ["AGAMA", "PEKERJAAN", "KET"]
 

@@ -8,24 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-HEADER = [
-    "NIK",
-    "NO_KK",
-    "NAMA_LGKP",
-    "JENIS_KLMIN",
-    "TMPT_LHR",
-    "TGL_LHR",
-    "STAT_KWN",
-    "KWRNGRN",
-    "NO_PROP",
-    "NO_KAB",
-    "NO_KEC",
-    "NO_KEL",
-    "STATUS_KTP_EL",
-    "TGL_REKAM",
-    "TGL_ENTRI",
-    "LOKASI_REKAM",
-]
+from pipelines.ingest.contract import COLUMNS
+
+HEADER = list(COLUMNS)
 
 # One real village per regency (district number, village number) from the Kemendagri reference.
 VILLAGES = {
