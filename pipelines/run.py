@@ -46,8 +46,15 @@ class RunOutcome:
     # Dagster's own step timings: where the time of a run went.
     steps: list[dict] = field(default_factory=list)
 
-    def record(self, result: dg.ExecuteInProcessResult, partition: str | None = None) -> None:
+    def record(
+        self, result: dg.ExecuteInProcessResult, stage: str, what: str, partition: str | None = None
+    ) -> None:
+        """Keep a run's id, step timings, failed steps and failed checks."""
         self.run_ids.append(result.run_id)
+        self.problems += [Problem(stage, what, m) for m in _failures(result)]
+        blocking, warnings = _check_problems(result)
+        self.problems += blocking
+        self.warnings += warnings
         for event in result.all_events:
             if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
                 duration = getattr(event.event_specific_data, "duration_ms", None)
@@ -99,7 +106,7 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     return messages
 
 
-def _check_problems(result: dg.ExecuteInProcessResult, stage: str) -> tuple[list[Problem], list[Problem]]:
+def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], list[Problem]]:
     blocking, warnings = [], []
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
@@ -183,17 +190,15 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
 
     existing = set(instance.get_dynamic_partitions("snapshots"))
     instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
-    ingest_job = defs.resolve_job_def("ingest_extract")
-    for key in to_run:
-        result = ingest_job.execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False, run_config=run_config
+
+    def launch(job: str, partition: str | None = None) -> dg.ExecuteInProcessResult:
+        return defs.resolve_job_def(job).execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
         )
-        outcome.record(result, key)
-        for message in _failures(result):
-            outcome.problems.append(Problem("ingest", key, message))
-        blocking, warnings = _check_problems(result, "ingest")
-        outcome.problems += blocking
-        outcome.warnings += warnings
+
+    for key in to_run:
+        result = launch("ingest_extract", key)
+        outcome.record(result, "ingest", key, key)
         for mat in result.get_asset_materialization_events():
             meta = mat.materialization.metadata
             skipped = meta.get("unchanged")
@@ -205,37 +210,19 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         if rejected.path.name[:4] not in REGENCIES:
             outcome.problems.append(Problem("ingest", rejected.source_file, rejected.problem))
 
-    snapshot_job = defs.resolve_job_def("resolve_snapshot")
     for snapshot in stale_snapshots:
-        result = snapshot_job.execute_in_process(
-            partition_key=snapshot, instance=instance, raise_on_error=False, run_config=run_config
-        )
-        outcome.record(result, snapshot)
-        outcome.problems += [Problem("snapshot", snapshot, m) for m in _failures(result)]
-        blocking, warnings = _check_problems(result, "snapshot")
-        outcome.problems += blocking
-        outcome.warnings += warnings
+        outcome.record(launch("resolve_snapshot", snapshot), "snapshot", snapshot, snapshot)
 
     if not publish:
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
-    result = defs.resolve_job_def("build_and_publish").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config
-    )
-    outcome.record(result)
-    outcome.problems += [Problem("marts", "build_and_publish", m) for m in _failures(result)]
-    blocking, warnings = _check_problems(result, "marts")
-    outcome.problems += blocking
-    outcome.warnings += warnings
+    result = launch("build_and_publish")
+    outcome.record(result, "marts", "build_and_publish")
     outcome.published = result.success and any(
         m.asset_key == dg.AssetKey("published") for m in result.get_asset_materialization_events()
     )
     # Reports are written whatever the outcome: a blocked run is when auditors need them most.
-    result = defs.resolve_job_def("write_audit_reports").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config
-    )
-    outcome.record(result)
-    outcome.problems += [Problem("reports", "audit_reports", m) for m in _failures(result)]
+    outcome.record(launch("write_audit_reports"), "reports", "audit_reports")
     outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return outcome
 
