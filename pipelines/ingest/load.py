@@ -104,7 +104,13 @@ def load_extract(
     conn.execute("begin transaction")
     try:
         _forget_file(conn, extract.snapshot, extract.regency_code)
-        conn.execute(
+        file_params = {
+            "snapshot": extract.snapshot,
+            "regency": extract.regency_code,
+            "source_file": extract.source_file,
+        }
+        # INSERT returns how many rows it wrote: the accounting below counts what reached the tables.
+        (rows_loaded,) = conn.execute(
             """
             insert into ingest.persons
             select $snapshot, $regency, $source_file, _row, nik, no_kk, full_name, sex, birth_place,
@@ -114,35 +120,28 @@ def load_extract(
                    false
             from staged where reason is null order by _row
             """,
-            {
-                "snapshot": extract.snapshot,
-                "regency": extract.regency_code,
-                "source_file": extract.source_file,
-            },
-        )
+            file_params,
+        ).fetchone()
         raw_cols = ", ".join(f"raw_{c.lower()}" for c in COLUMNS)
-        conn.execute(
+        (rows_rejected,) = conn.execute(
             f"""
             insert into ingest.quarantine
             select $snapshot, $regency, $source_file, _row, reason, {raw_cols}
             from staged where reason is not null order by _row
             """,
-            {
-                "snapshot": extract.snapshot,
-                "regency": extract.regency_code,
-                "source_file": extract.source_file,
-            },
-        )
-        reasons = dict(
-            conn.execute("select reason, count(*) from staged where reason is not null group by 1").fetchall()
-        )
-        flags_row = conn.execute(
-            "select " + ", ".join(f"count(*) filter (where flag_{f})" for f in QUALITY_FLAGS) + " from staged"
+            file_params,
         ).fetchone()
-        flags = dict(zip(QUALITY_FLAGS, flags_row, strict=True))
-        rows_rejected = sum(reasons.values())
-        rows_loaded = conn.execute("select count(*) from staged where reason is null").fetchone()[0]
-        if rows_loaded + rows_rejected != rows_read:  # the accounting promise: no row disappears
+        # Reasons and flags in one pass over `staged` (flags are only ever set on kept rows).
+        by_reason = conn.execute(
+            "select reason, count(*), "
+            + ", ".join(f"count(*) filter (where flag_{f})" for f in QUALITY_FLAGS)
+            + " from staged group by reason"
+        ).fetchall()
+        reasons = {r[0]: r[1] for r in by_reason if r[0] is not None}
+        flags = {f: sum(r[2 + i] for r in by_reason) for i, f in enumerate(QUALITY_FLAGS)}
+        if (
+            rows_loaded + rows_rejected != rows_read or sum(reasons.values()) != rows_rejected
+        ):  # the accounting promise: no row disappears
             raise RuntimeError(
                 f"{extract.source_file}: read {rows_read} rows but "
                 f"loaded {rows_loaded} + rejected {rows_rejected}"
