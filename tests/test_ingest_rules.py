@@ -192,3 +192,97 @@ def test_row_accounting_no_row_disappears(ktp_env):
     assert raw[0][0] == "123" and raw[1][1] == "?"  # quarantine keeps values as sent
     assert stored == (40, 37, 3)
     assert by_reason == {"nik_malformed": 1, "sex_invalid": 1, "unknown_area": 1}
+
+
+# Texts chosen to sit on the edges of the date shapes: right shape but impossible date, one-digit
+# parts, other separators, spaces, a format's shape with another format's order.
+_DATE_TEXTS = [
+    "05-11-1998",
+    "5-11-1998",
+    "05-1-1998",
+    "05/11/1998",
+    "5/11/1998",
+    "1998-11-05",
+    "1998-1-5",
+    "31-02-2001",
+    "2001-02-31",
+    "29-02-2024",
+    "29-02-2023",
+    "2024-02-29",
+    "1998/11/05",
+    "05.11.1998",
+    " 05-11-1998 ",
+    "05-11-98",
+    "1998-11-05T00:00",
+    "11-1998-05",
+    "0000-00-00",
+    "00-00-0000",
+    "",
+    "  ",
+    "x5-11-1998",
+    "05-11-199x",
+    "1998-13-01",
+    "32/01/2000",
+    "2000-01-32",
+    "05-11- 998",
+]
+_CODED_TEXTS = [
+    "L",
+    "l",
+    " L ",
+    "LAKI-LAKI",
+    "laki_laki",
+    "Laki-Laki",
+    "P",
+    "2",
+    " 2",
+    "KAWIN",
+    "kawin  tercatat",
+    "BELUM_KAWIN",
+    "Belum Kawin",
+    "CARD  ISSUED",
+    "card_issued",
+    "WNI",
+    "wna ",
+    "",
+    "   ",
+    "X",
+]
+
+
+def test_fast_paths_give_what_the_plain_rules_give():
+    """The shape-first date parse and the exact-key lookup must equal the plain list and normalisation."""
+    import duckdb
+
+    from pipelines.ingest import rules
+    from pipelines.ingest.contract import (
+        CITIZENSHIP_CODES,
+        DATE_FORMATS,
+        KTP_STATUSES,
+        MARITAL_CODES,
+        SEX_CODES,
+    )
+
+    conn = duckdb.connect()
+    conn.execute("create table t (v varchar)")
+    conn.executemany("insert into t values (?)", [[v] for v in _DATE_TEXTS + _CODED_TEXTS + [None]])
+    formats = "[" + ", ".join(rules._lit(f) for f in DATE_FORMATS) + "]"
+    plain_date = f"cast(try_strptime({rules._text('v')}, {formats}) as date)"
+    fast_date = rules._date("v")
+    differ = conn.execute(f"select v from t where {plain_date} is distinct from {fast_date}").fetchall()
+    assert differ == []
+    parsed = conn.execute(f"select count({rules._date('v')}) from t").fetchone()[0]
+    assert parsed >= 6  # the texts include valid dates in every format, so the comparison is not vacuous
+
+    for mapping in (SEX_CODES, MARITAL_CODES, CITIZENSHIP_CODES, {s: s for s in KTP_STATUSES}):
+        # Every key must already be in normal form, or the exact lookup would accept what _norm changes.
+        norm_k = rules._norm("k")
+        keys = conn.execute(
+            f"select k from (select unnest(?) as k) where k is distinct from {norm_k}", [list(mapping)]
+        ).fetchall()
+        assert keys == []
+        plain = rules._map(rules._norm("v"), mapping)
+        differ = conn.execute(
+            f"select v from t where {plain} is distinct from {rules._lookup('v', mapping)}"
+        ).fetchall()
+        assert differ == []

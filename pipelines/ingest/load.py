@@ -118,7 +118,7 @@ def load_extract(
                    ktp_status, recorded_date, entry_date, record_location,
                    flag_nik_issued_outside_kaltara, flag_nik_birth_date_mismatch, flag_nik_sex_mismatch,
                    false
-            from staged where reason is null order by _row
+            from staged where reason is null
             """,
             file_params,
         ).fetchone()

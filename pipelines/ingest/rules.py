@@ -41,9 +41,37 @@ def _map(expr: str, mapping: dict[str, str]) -> str:
     return f"(case {expr} {whens} else null end)"
 
 
+def _lookup(column: str, mapping: dict[str, str]) -> str:
+    """The code of a coded column, normalised as `_norm` does.
+
+    Most values arrive exactly as a key (every key is in normal form, tests/test_ingest_rules.py checks
+    that), so they are looked up as they are and only the others pay for the regular expression.
+    """
+    return f"coalesce({_map(column, mapping)}, {_map(_norm(column), mapping)})"
+
+
+def _date_shape(fmt: str, text: str) -> str:
+    """A cheap test that `text` has exactly the shape of `fmt`: its length and separator positions."""
+    template = fmt.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
+    seps = [f"substr({text}, {i + 1}, 1) = {_lit(ch)}" for i, ch in enumerate(template) if not ch.isalpha()]
+    return " and ".join([f"length({text}) = {len(template)}", *seps])
+
+
 def _date(column: str) -> str:
+    """Dates in any of DATE_FORMATS (tried in order).
+
+    Trying the formats one after the other costs a failed parse per format ahead of the right one. A
+    text whose shape fits one format is parsed with that format first; that gives the same date as the
+    list, since the formats' separators sit in different places, so those ahead of it fail on that text
+    (tests/test_ingest_rules.py compares both on tricky texts). Texts of any other shape, and those the
+    first parse refuses, still go through the full list.
+    """
+    text = _text(column)
     formats = "[" + ", ".join(_lit(f) for f in DATE_FORMATS) + "]"
-    return f"cast(try_strptime({_text(column)}, {formats}) as date)"
+    whens = " ".join(
+        f"when {_date_shape(f, text)} then try_strptime({text}, {_lit(f)})" for f in DATE_FORMATS
+    )
+    return f"cast(coalesce(case {whens} end, try_strptime({text}, {formats})) as date)"
 
 
 def _int(column: str) -> str:
@@ -54,6 +82,9 @@ def _int(column: str) -> str:
 def province_codes() -> tuple[str, ...]:
     with (SEEDS_DIR / "indonesia_provinces.csv").open(encoding="utf-8") as f:
         return tuple(sorted(row["code"].strip() for row in csv.DictReader(f)))
+
+
+RAW_COLUMNS = tuple(f"raw_{c.lower()}" for c in COLUMNS)
 
 
 def staging_sql(present_columns: set[str]) -> str:
@@ -75,17 +106,17 @@ with typed as (
         {_text(col["NIK"])} as nik,
         {_text(col["NO_KK"])} as no_kk,
         {_text(col["NAMA_LGKP"])} as full_name,
-        {_map(_norm(col["JENIS_KLMIN"]), SEX_CODES)} as sex,
+        {_lookup(col["JENIS_KLMIN"], SEX_CODES)} as sex,
         {_text(col["TMPT_LHR"])} as birth_place,
         {_date(col["TGL_LHR"])} as birth_date,
-        {_map(_norm(col["STAT_KWN"]), MARITAL_CODES)} as marital_status,
-        coalesce({_map(_norm(col["KWRNGRN"]), CITIZENSHIP_CODES)},
+        {_lookup(col["STAT_KWN"], MARITAL_CODES)} as marital_status,
+        coalesce({_lookup(col["KWRNGRN"], CITIZENSHIP_CODES)},
                  case when {_norm(col["KWRNGRN"])} is null then 'WNI' end) as citizenship,
         {_int(col["NO_PROP"])} as no_prop,
         {_int(col["NO_KAB"])} as no_kab,
         {_int(col["NO_KEC"])} as no_kec,
         {_int(col["NO_KEL"])} as no_kel,
-        {_map(_norm(col["STATUS_KTP_EL"]), statuses)} as ktp_status,
+        {_lookup(col["STATUS_KTP_EL"], statuses)} as ktp_status,
         {_date(col["TGL_REKAM"])} as recorded_date,
         {_date(col["TGL_ENTRI"])} as entry_date,
         {_text(col["LOKASI_REKAM"])} as record_location
@@ -122,7 +153,9 @@ judged as (
         try_cast(substr(nik, 11, 2) as integer) as nik_yy
     from judged
 )
-select * exclude (nik_day, nik_month, nik_yy),
+select * exclude (nik_day, nik_month, nik_yy, {", ".join(RAW_COLUMNS)}),
+    -- Raw text is kept for rejected rows only (the quarantine): kept rows would double the table.
+    {", ".join(f"case when reason is not null then {c} end as {c}" for c in RAW_COLUMNS)},
     coalesce(reason is null and substr(nik, 1, 2) <> {_lit(PROVINCE_CODE)}, false)
         as flag_nik_issued_outside_kaltara,
     coalesce(reason is null and (
