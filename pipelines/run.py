@@ -19,8 +19,10 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import up_to_date
+from pipelines.dbt_manifest import parsing_in_background
 from pipelines.ingest.contract import REGENCIES
 from pipelines.ingest.discovery import partition_key, scan
+from pipelines.quality.context import import_gx_in_background
 from pipelines.settings import Settings
 
 
@@ -186,45 +188,51 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
 
-    from pipelines.definitions import defs
+    # Started now, dbt's parse overlaps the imports and ingestion (dbt_manifest.start_parse).
+    with parsing_in_background(settings, enabled=publish) as wait_for_parse:
+        from pipelines.definitions import defs
 
-    existing = set(instance.get_dynamic_partitions("snapshots"))
-    instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
+        if publish:
+            import_gx_in_background()
 
-    def launch(job: str, partition: str | None = None) -> dg.ExecuteInProcessResult:
-        return defs.resolve_job_def(job).execute_in_process(
-            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+        existing = set(instance.get_dynamic_partitions("snapshots"))
+        instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
+
+        def launch(job: str, partition: str | None = None) -> dg.ExecuteInProcessResult:
+            return defs.resolve_job_def(job).execute_in_process(
+                partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+            )
+
+        for key in to_run:
+            result = launch("ingest_extract", key)
+            outcome.record(result, "ingest", key, key)
+            for mat in result.get_asset_materialization_events():
+                meta = mat.materialization.metadata
+                skipped = meta.get("unchanged")
+                if skipped is not None and skipped.value:
+                    outcome.files_unchanged += 1
+                else:
+                    outcome.files_loaded += 1
+        for rejected in inventory.rejected:
+            if rejected.path.name[:4] not in REGENCIES:
+                outcome.problems.append(Problem("ingest", rejected.source_file, rejected.problem))
+
+        for snapshot in stale_snapshots:
+            outcome.record(launch("resolve_snapshot", snapshot), "snapshot", snapshot, snapshot)
+
+        if not publish:
+            outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            return outcome
+        wait_for_parse()
+        result = launch("build_and_publish")
+        outcome.record(result, "marts", "build_and_publish")
+        outcome.published = result.success and any(
+            m.asset_key == dg.AssetKey("published") for m in result.get_asset_materialization_events()
         )
-
-    for key in to_run:
-        result = launch("ingest_extract", key)
-        outcome.record(result, "ingest", key, key)
-        for mat in result.get_asset_materialization_events():
-            meta = mat.materialization.metadata
-            skipped = meta.get("unchanged")
-            if skipped is not None and skipped.value:
-                outcome.files_unchanged += 1
-            else:
-                outcome.files_loaded += 1
-    for rejected in inventory.rejected:
-        if rejected.path.name[:4] not in REGENCIES:
-            outcome.problems.append(Problem("ingest", rejected.source_file, rejected.problem))
-
-    for snapshot in stale_snapshots:
-        outcome.record(launch("resolve_snapshot", snapshot), "snapshot", snapshot, snapshot)
-
-    if not publish:
+        # Reports are written whatever the outcome: a blocked run is when auditors need them most.
+        outcome.record(launch("write_audit_reports"), "reports", "audit_reports")
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
-    result = launch("build_and_publish")
-    outcome.record(result, "marts", "build_and_publish")
-    outcome.published = result.success and any(
-        m.asset_key == dg.AssetKey("published") for m in result.get_asset_materialization_events()
-    )
-    # Reports are written whatever the outcome: a blocked run is when auditors need them most.
-    outcome.record(launch("write_audit_reports"), "reports", "audit_reports")
-    outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-    return outcome
 
 
 def report_path(settings: Settings) -> Path:

@@ -95,6 +95,12 @@ class Settings:
     def duckdb_temp_dir(self) -> Path:
         return self.warehouse.parent / (self.warehouse.stem + ".tmp")
 
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this warehouse: its partial_parse.msgpack stays valid between runs
+        (dbt re-parses everything when the profile, which names the warehouse, differs)."""
+        return self.warehouse.parent / (self.warehouse.stem + ".dbt")
+
     def export_for_dbt(self) -> dict[str, str]:
         """Environment the dbt subprocess needs to find the same warehouse."""
         return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -89,7 +90,10 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     # reports for auditors
     reports = settings.reports_dir
     assert (reports / "data_docs" / "index.html").is_file()
-    assert (reports / "dbt_docs" / "index.html").is_file()
+    docs = reports / "dbt_docs"
+    assert {p.name for p in docs.iterdir()} == {"index.html", "manifest.json", "catalog.json"}
+    catalog = json.loads((docs / "catalog.json").read_text())
+    assert "model.ktp_warehouse.coverage_province" in catalog["nodes"]  # read from this warehouse
     quarantine = sorted((reports / "quarantine").rglob("*.csv"))
     assert len(quarantine) == 10  # every file of the generator has rejects
     text = quarantine[0].read_text(encoding="utf-8")
@@ -104,6 +108,16 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     assert [(h[0], h[2]) for h in history] == [
         ("ingested_file", True), ("marts", True), ("snapshot", True)
     ]  # fmt: skip
+
+
+def test_dbt_parses_the_project_once_per_warehouse(deployment):
+    """The build and the docs reuse the parse made in the background while the files were loading."""
+    log = (deployment["settings"].dbt_target_dir / "dbt.log").read_text(encoding="utf-8")
+    # The background `dbt parse` is the only full parse; build and docs log no reason to parse again.
+    assert re.findall(r"Unable to do partial parsing because ([^.\"]+)", log) == ["saved manifest not found"]
+    assert "Command `dbt parse` succeeded" in log
+    assert '"command": "dbt build"' in log and "Command `dbt docs generate` succeeded" in log
+    assert log.count("Nothing changed, skipping partial parsing.") >= 2
 
 
 def test_marts_agree_with_the_generators_answer_key(deployment):

@@ -4,7 +4,6 @@ One `dbt build` runs everything (seeds, staging, intermediate, marts and their t
 is paid once per run, not per model. dbt's error-severity tests block downstream assets.
 """
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest
+from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest, vars_args
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -74,11 +73,12 @@ def _environment(extra: Mapping[str, str]) -> Iterator[None]:
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSettings):
     settings = ktp.resolve()
     env = {k: v for k, v in dbt_env(settings).items() if k.startswith(("KTP_", "DBT_", "DO_NOT"))}
-    args = ["build"]
-    if settings.dbt_vars():
-        args += ["--vars", json.dumps(settings.dbt_vars())]
+    # One target folder per warehouse, kept between runs, so dbt's partial parsing carries over
+    # (dbt_manifest.start_parse); only one build writes a warehouse at a time (the warehouse pool).
     with _environment(env):
-        yield from dbt.cli(args, context=context).stream()
+        yield from dbt.cli(
+            ["build", *vars_args(settings)], context=context, target_path=settings.dbt_target_dir
+        ).stream()
 
 
 # The venv's dbt, found from this interpreter: `make run` does not put .venv/bin on PATH.

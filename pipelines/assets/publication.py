@@ -6,7 +6,7 @@ import dagster as dg
 
 from pipelines import gate, up_to_date
 from pipelines.assets.checks import MART_KEYS, MART_NAMES
-from pipelines.dbt_manifest import ensure_manifest, run_dbt
+from pipelines.dbt_manifest import run_dbt, vars_args
 from pipelines.ingest.contract import AREA_CODE_LIST_VERSION
 from pipelines.publish import PiiFoundError, export_quarantine, publish_marts
 from pipelines.quality.context import data_docs_dir
@@ -100,12 +100,24 @@ def audit_reports(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.Mat
     settings = ktp.resolve()
     docs = settings.reports_dir / "dbt_docs"
     docs.mkdir(parents=True, exist_ok=True)
-    # The parsed project is current (ensure_manifest): reusing it spares dbt a compile of every node,
-    # so only the catalog (column types, row counts) is read from the warehouse.
-    shutil.copyfile(ensure_manifest(settings), docs / "manifest.json")
-    run_dbt(settings, "docs", "generate", "--static", "--no-compile", "--target-path", str(docs))
+    # In the warehouse's dbt target folder dbt reuses the build's parse (partial_parse.msgpack), and with
+    # --no-compile the catalog (column types, row counts) is all it reads from the warehouse.
+    target = settings.dbt_target_dir
+    run_dbt(
+        settings,
+        "docs",
+        "generate",
+        "--static",
+        "--no-compile",
+        *vars_args(settings),
+        "--target-path",
+        str(target),
+        log_dir=target,
+    )
     # The static page embeds manifest and catalog, so it opens from disk without a web server.
-    shutil.copyfile(docs / "static_index.html", docs / "index.html")
+    shutil.copyfile(target / "static_index.html", docs / "index.html")
+    for name in ("manifest.json", "catalog.json"):
+        shutil.copyfile(target / name, docs / name)
     quarantine = export_quarantine(settings.warehouse, settings.reports_dir)
     return dg.MaterializeResult(
         metadata={

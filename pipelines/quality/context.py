@@ -7,6 +7,7 @@ expectations/gx_project.yml); validation results and Data Docs go to the reports
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -22,6 +23,24 @@ SITE = "local_site"
 
 _contexts: dict[Path, Any] = {}
 _probed: set[str] = set()
+_warm_up: threading.Thread | None = None
+
+
+def _import_gx() -> None:
+    gx_duckdb.enable_duckdb_persisted_connection()
+    import great_expectations  # noqa: F401
+
+
+def import_gx_in_background() -> None:
+    """Start importing GX on a thread, for a process that will validate soon.
+
+    The import is ~3 s of Python; started before ingestion it overlaps DuckDB's work, which releases
+    the GIL. gx_context waits for it, so no context is built from a half-imported GX.
+    """
+    global _warm_up
+    if _warm_up is None:
+        _warm_up = threading.Thread(target=_import_gx, name="import-gx", daemon=True)
+        _warm_up.start()
 
 
 def data_docs_dir(reports_dir: Path) -> Path:
@@ -44,7 +63,9 @@ def gx_context(reports_dir: Path) -> Any:
     key = Path(reports_dir).resolve()
     context = _contexts.get(key)
     if context is None:
-        gx_duckdb.enable_duckdb_persisted_connection()
+        if _warm_up is not None:
+            _warm_up.join()  # an import error, if any, is raised again by the import below
+        _import_gx()
         import great_expectations as gx
         from great_expectations.data_context.types.base import DataContextConfigSchema
 
