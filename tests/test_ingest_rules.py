@@ -247,6 +247,12 @@ _CODED_TEXTS = [
     "",
     "   ",
     "X",
+    "\tL",
+    "L\t",
+    "BELUM\tKAWIN",
+    "belum__kawin",
+    "_P_",
+    "card issued ",
 ]
 
 

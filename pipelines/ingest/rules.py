@@ -44,10 +44,13 @@ def _map(expr: str, mapping: dict[str, str]) -> str:
 def _lookup(column: str, mapping: dict[str, str]) -> str:
     """The code of a coded column, normalised as `_norm` does.
 
-    Most values arrive exactly as a key (every key is in normal form, tests/test_ingest_rules.py checks
-    that), so they are looked up as they are and only the others pay for the regular expression.
+    The regular expression of `_norm` is the costly part. Every key is in normal form (checked in
+    tests/test_ingest_rules.py), so a value that is a key once trimmed, upper-cased and with '_' read
+    as a space has the same normal form; only values with inner runs of white space, or no match,
+    pay for the regular expression.
     """
-    return f"coalesce({_map(column, mapping)}, {_map(_norm(column), mapping)})"
+    quick = f"upper(trim(replace({column}, '_', ' ')))"
+    return f"coalesce({_map(quick, mapping)}, {_map(_norm(column), mapping)})"
 
 
 def _date_shape(fmt: str, text: str) -> str:
