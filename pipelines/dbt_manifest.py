@@ -22,15 +22,18 @@ MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
 
-def _newest_source_mtime() -> float:
-    newest = 0.0
+def project_files() -> list[Path]:
+    """Every file dbt reads to parse the project, in a stable order."""
+    files: list[Path] = []
     for name in _SOURCES:
         root = DBT_PROJECT_DIR / name
-        paths = [root] if root.is_file() else root.rglob("*") if root.is_dir() else []
-        for p in paths:
-            if p.is_file():
-                newest = max(newest, p.stat().st_mtime)
-    return newest
+        paths = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+        files += [p for p in paths if p.is_file()]
+    return files
+
+
+def _newest_source_mtime() -> float:
+    return max((p.stat().st_mtime for p in project_files()), default=0.0)
 
 
 def dbt_executable() -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support.extracts import people, write_csv
@@ -91,7 +92,7 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     reports = settings.reports_dir
     assert (reports / "data_docs" / "index.html").is_file()
     docs = reports / "dbt_docs"
-    assert {p.name for p in docs.iterdir()} == {"index.html", "manifest.json", "catalog.json"}
+    assert {p.name for p in docs.iterdir()} == {"index.html", "manifest.json", "catalog.json", ".fingerprint"}
     catalog = json.loads((docs / "catalog.json").read_text())
     assert "model.ktp_warehouse.coverage_province" in catalog["nodes"]  # read from this warehouse
     quarantine = sorted((reports / "quarantine").rglob("*.csv"))
@@ -118,6 +119,25 @@ def test_dbt_parses_the_project_once_per_warehouse(deployment):
     assert "Command `dbt parse` succeeded" in log
     assert '"command": "dbt build"' in log and "Command `dbt docs generate` succeeded" in log
     assert log.count("Nothing changed, skipping partial parsing.") >= 2
+
+
+def test_dbt_docs_are_generated_again_only_when_they_can_differ(deployment):
+    settings = deployment["settings"]
+    index = docs_dir(settings) / "index.html"
+    before = index.stat().st_mtime_ns
+    assert write_dbt_docs(settings) is False  # same project, same warehouse schema
+    assert index.stat().st_mtime_ns == before
+    try:
+        with duckdb.connect(str(settings.warehouse)) as conn:
+            conn.execute("create schema scratch; create table scratch.t (x integer)")
+        assert write_dbt_docs(settings) is True  # a table the catalog may list
+    finally:
+        with duckdb.connect(str(settings.warehouse)) as conn:
+            conn.execute("drop schema scratch cascade")
+    assert write_dbt_docs(settings) is True  # and back
+    assert write_dbt_docs(settings) is False
+    catalog = json.loads((docs_dir(settings) / "catalog.json").read_text())
+    assert "model.ktp_warehouse.coverage_province" in catalog["nodes"]
 
 
 def test_marts_agree_with_the_generators_answer_key(deployment):

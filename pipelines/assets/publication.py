@@ -1,14 +1,13 @@
 """What leaves the warehouse: the published marts (only when every check passed) and the audit reports."""
 
-import shutil
 
 import dagster as dg
 
 from pipelines import gate, up_to_date
 from pipelines.assets.checks import MART_KEYS, MART_NAMES
-from pipelines.dbt_manifest import run_dbt, vars_args
 from pipelines.ingest.contract import AREA_CODE_LIST_VERSION
 from pipelines.publish import PiiFoundError, export_quarantine, publish_marts
+from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
 from pipelines.quality.context import data_docs_dir
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.warehouse import connect
@@ -98,30 +97,12 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
 )
 def audit_reports(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.MaterializeResult:
     settings = ktp.resolve()
-    docs = settings.reports_dir / "dbt_docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    # In the warehouse's dbt target folder dbt reuses the build's parse (partial_parse.msgpack), and with
-    # --no-compile the catalog (column types, row counts) is all it reads from the warehouse.
-    target = settings.dbt_target_dir
-    run_dbt(
-        settings,
-        "docs",
-        "generate",
-        "--static",
-        "--no-compile",
-        *vars_args(settings),
-        "--target-path",
-        str(target),
-        log_dir=target,
-    )
-    # The static page embeds manifest and catalog, so it opens from disk without a web server.
-    shutil.copyfile(target / "static_index.html", docs / "index.html")
-    for name in ("manifest.json", "catalog.json"):
-        shutil.copyfile(target / name, docs / name)
+    regenerated = write_dbt_docs(settings)
     quarantine = export_quarantine(settings.warehouse, settings.reports_dir)
     return dg.MaterializeResult(
         metadata={
-            "dbt_docs": dg.MetadataValue.path(str(docs / "index.html")),
+            "dbt_docs": dg.MetadataValue.path(str(docs_dir(settings) / "index.html")),
+            "dbt_docs_regenerated": regenerated,
             "quarantine_files": len(quarantine),
             "data_docs": dg.MetadataValue.path(str(data_docs_dir(settings.reports_dir) / "index.html")),
         }
