@@ -87,8 +87,14 @@ def test_build_ran_unit_tests_and_data_tests_without_failure(built):
     for r in results:
         by_type.setdefault(r["unique_id"].split(".")[0], []).append(r["status"])
     assert len(by_type["unit_test"]) >= 3
-    assert len(by_type["test"]) >= 100
     assert len(by_type["model"]) >= 15
+    # Every data test of the project ran, of each kind.
+    manifest = json.loads((tmp / "target" / "manifest.json").read_text())
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert len(by_type["test"]) == len(tests)
+    kinds = {t["test_metadata"]["name"] for t in tests if t.get("test_metadata")}
+    assert {"not_null_columns", "expressions_are_true", "unique_combination_of_columns", "relationships",
+            "accepted_values", "lists_every_reference_area", "equal_row_count"} <= kinds  # fmt: skip
     bad = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
     assert bad == []
 
@@ -244,6 +250,115 @@ def test_ingest_bookkeeping_marts_mirror_ingest_tables(built):
     assert {k[2] for k in flags} == set(QUALITY_FLAGS)
     for rec in gen.flag_counts.to_dict("records"):
         assert flags[(rec["snapshot_date"], rec["regency_code"], rec["flag"])]["rows"] == rec["rows"]
+
+
+# The only mart columns that may hold NULL (the YAMLs document when); every other one is created NOT NULL.
+COVERAGE_NULLABLE = {"coverage_pct", "pemula_coverage_pct", "zone"}
+NULLABLE_COLUMNS = {
+    "coverage_province": {"parent_code", *COVERAGE_NULLABLE},
+    "coverage_regency": COVERAGE_NULLABLE,
+    "coverage_district": COVERAGE_NULLABLE,
+    "coverage_village": COVERAGE_NULLABLE,
+    "coverage_age_cohort": {"coverage_pct"},
+    "coverage_trend": {"coverage_pct", "coverage_change_pts", "belum_rekam_change", "projected_zero_date"},
+}
+
+
+def _copy_of(built, tmp_path: Path) -> Path:
+    """A copy of the built warehouse, so a test can break it without disturbing the others.
+
+    Same file name: DuckDB names the catalog after it, and the staging views refer to it by that name.
+    """
+    copy = tmp_path / built[0].name
+    shutil.copyfile(built[0], copy)
+    return copy
+
+
+def test_mart_tables_are_created_with_the_contracts_not_null_columns(built):
+    warehouse, _, _ = built
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and is_nullable = 'YES'"
+        ).fetchall()
+    finally:
+        con.close()
+    nullable = {table: set() for table in MART_COLUMNS}
+    for table, column in rows:
+        nullable[table].add(column)
+    assert nullable == {table: NULLABLE_COLUMNS.get(table, set()) for table in MART_COLUMNS}
+
+
+def test_a_null_in_a_mart_column_fails_the_model_build_and_keeps_the_previous_table(built, tmp_path):
+    copy = _copy_of(built, tmp_path)
+    # Without its crosswalk row, Bulungan's bps_code comes out NULL (coverage_regency left-joins the seed).
+    with duckdb.connect(str(copy)) as con:
+        con.execute("delete from reference.bps_kemendagri_crosswalk where kemendagri_code = '65.01'")
+    before = m.read_mart(copy, "coverage_regency")
+    # `run`, not `build`: no data test runs, the model's own build refuses the NULL.
+    result = m.run_dbt(["run", "-s", "coverage_regency"], copy, tmp_path)
+    assert result.returncode != 0
+    out = result.stdout
+    assert "NOT NULL constraint failed" in out and ".bps_code" in out, out[-3000:]
+    (status,) = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert status["unique_id"] == "model.ktp_warehouse.coverage_regency" and status["status"] == "error"
+    assert m.read_mart(copy, "coverage_regency") == before
+
+
+def _stored_failures(warehouse: Path) -> list[dict]:
+    """The rows `dbt test --store-failures` kept of the one failing test that ran."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (table,) = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'dbt_test__audit'"
+        ).fetchall()
+        cur = con.execute(f'select * from dbt_test__audit."{table[0]}"')
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def test_a_broken_rule_fails_the_models_expressions_test_which_names_the_rule(built, tmp_path):
+    copy = _copy_of(built, tmp_path)
+    snapshot = m.SNAPSHOTS[-1]
+    with duckdb.connect(str(copy)) as con:
+        first, second = (c for (c,) in con.execute(
+            "select area_code from marts.coverage_village where snapshot_date = ? and wajib_ktp > 0 "
+            "order by area_code limit 2", [snapshot],
+        ).fetchall())  # fmt: skip
+        update = "update marts.coverage_village set {} where snapshot_date = ? and area_code = ?"
+        con.execute(update.format("belum_rekam = belum_rekam + 1"), [snapshot, first])
+        two_rules = "sudah_cetak = sudah_rekam + 1, pemula_rekam = pemula_wajib + 1"
+        con.execute(update.format(two_rules), [snapshot, second])
+    result = m.run_dbt(
+        ["test", "-s", "expressions_are_true_coverage_village", "--store-failures"], copy, tmp_path
+    )
+    assert result.returncode != 0
+    assert "Failure in test expressions_are_true_coverage_village" in result.stdout, result.stdout[-3000:]
+    failed = {r["area_code"]: r["failed_expressions"] for r in _stored_failures(copy)}
+    assert failed == {
+        first: "belum_rekam = wajib_ktp - sudah_rekam",
+        second: "sudah_rekam <= wajib_ktp and wajib_ktp <= population and sudah_cetak <= sudah_rekam"
+        " | pemula_rekam <= pemula_wajib and pemula_wajib <= wajib_ktp",
+    }
+
+
+def test_a_null_outside_the_marts_fails_the_not_null_columns_test_which_names_the_columns(built, tmp_path):
+    copy = _copy_of(built, tmp_path)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("update reference.indonesia_provinces set name = null where code = '11'")
+        con.execute("update reference.indonesia_provinces set code = null, name = null where code = '12'")
+    result = m.run_dbt(
+        ["test", "-s", "test_name:not_null_columns,indonesia_provinces", "--store-failures"], copy, tmp_path
+    )
+    assert result.returncode != 0
+    assert "Failure in test not_null_columns_indonesia_provinces" in result.stdout, result.stdout[-3000:]
+    assert sorted((r["null_columns"], r["code"]) for r in _stored_failures(copy)) == [
+        ("code, name", None),
+        ("name", "11"),
+    ]
 
 
 def test_docs_generate_static_works_offline(built):
