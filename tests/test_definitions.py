@@ -52,3 +52,25 @@ def test_everything_that_writes_the_warehouse_shares_one_pool():
     for key in ["regency_extract", "snapshot_registry", "published", "audit_reports"]:
         assert graph.get(dg.AssetKey(key)).pools == {"warehouse"}, key
     assert graph.get(dg.AssetKey(["marts", "coverage_province"])).pools == {"warehouse"}
+
+
+def test_the_dbt_resource_skips_what_dagster_dbt_does_before_each_build_for_nothing():
+    """KtpDbtCliResource replaces `dbt --version` and the in-process adapter; if dagster-dbt stops
+    calling them, the replacement silently does nothing and this test says so."""
+    import inspect
+    import subprocess
+    from importlib import metadata
+
+    from dagster_dbt import DbtCliResource
+    from packaging import version
+
+    from pipelines.assets.marts import dbt_resource
+
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source
+    assert "self._initialize_dbt_core_adapter(" in source
+    assert dbt_resource._initialize_dbt_core_adapter(["build"]) is None
+    # The version given without running dbt is the one `dbt --version` prints.
+    printed = subprocess.run([dbt_resource.dbt_executable, "--version"], capture_output=True, text=True)
+    assert dbt_resource._cli_version == version.parse(metadata.version("dbt-core"))
+    assert f"installed: {dbt_resource._cli_version}" in printed.stdout

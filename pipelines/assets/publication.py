@@ -1,6 +1,5 @@
 """What leaves the warehouse: the published marts (only when every check passed) and the audit reports."""
 
-
 import dagster as dg
 
 from pipelines import gate, up_to_date
