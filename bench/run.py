@@ -213,7 +213,7 @@ def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
         profile = {
             "steps": step_seconds(rnd.home, run_ids),
             "dagster_runs_seconds": run_seconds(rnd.home, run_ids),
-            "dbt_nodes": dbt_node_seconds(run_ids),
+            "dbt_nodes": dbt_node_seconds(Settings.from_env(rnd.pipeline_env()).dbt_target_dir),
         }
         results["a"].append(_sample(a, profile=profile))
         print(

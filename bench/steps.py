@@ -6,8 +6,6 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR
-
 
 def step_seconds(dagster_home: Path, run_ids: list[str]) -> dict[str, dict[str, float]]:
     """Step key -> {'seconds': summed STEP_SUCCESS/FAILURE durations, 'count': steps} over the runs.
@@ -48,15 +46,14 @@ def run_seconds(dagster_home: Path, run_ids: list[str]) -> float:
     return total
 
 
-def dbt_node_seconds(run_ids: list[str]) -> dict[str, float] | None:
-    """dbt's run_results.json of the run's `dbt build` (dagster-dbt's target dir is named by run id)."""
-    for run_id in run_ids:
-        for target in sorted((DBT_PROJECT_DIR / "target").glob(f"dbt_marts-{run_id[:7]}-*")):
-            results = target / "run_results.json"
-            if not results.exists():
-                continue
-            data = json.loads(results.read_text(encoding="utf-8"))
-            nodes = {r["unique_id"]: float(r.get("execution_time") or 0.0) for r in data.get("results", [])}
-            nodes["(dbt total elapsed)"] = float(data.get("elapsed_time") or 0.0)
-            return nodes
-    return None
+def dbt_node_seconds(dbt_target_dir: Path) -> dict[str, float] | None:
+    """dbt's run_results.json of the last `dbt build` in the warehouse's dbt target folder."""
+    results = dbt_target_dir / "run_results.json"
+    if not results.exists():
+        return None
+    data = json.loads(results.read_text(encoding="utf-8"))
+    if (data.get("args") or {}).get("which") != "build":
+        return None
+    nodes = {r["unique_id"]: float(r.get("execution_time") or 0.0) for r in data.get("results", [])}
+    nodes["(dbt total elapsed)"] = float(data.get("elapsed_time") or 0.0)
+    return nodes
