@@ -214,7 +214,8 @@ def write_report(results_files: list[Path], path: Path) -> None:
         "## What is measured",
         "",
         "- **(a)** `python -m pipelines.run` as a subprocess into a fresh warehouse, publish and reports "
-        "directory, with a fresh Dagster instance (DAGSTER_HOME): ingest every file, resolve the snapshot, "
+        "directory, as `make run` runs it (Dagster's in-memory instance; step timings come from the "
+        "run's `last_run.json`): ingest every file, resolve the snapshot, "
         "`dbt build` (seeds, models, all dbt tests), all GX suites, publication (Parquet + CSV, PII scan), "
         "audit reports (Data Docs, dbt docs, quarantine export).",
         "- **(b)** `python -m bench.baseline`: `bench/baseline.sql` run by a thin driver into a fresh DuckDB "
@@ -223,7 +224,7 @@ def write_report(results_files: list[Path], path: Path) -> None:
         "python-calamine reader into Arrow, as DuckDB cannot load its excel extension here), sha256 of every "
         "file, the 8 reject reasons, the 3 flags, the quarantine table, NIK deduplication and all 11 marts. "
         "Not included: any check, the publication, reports, incremental bookkeeping.",
-        "- **(c)** the pipeline again on (a)'s warehouse and Dagster instance after one regency's file "
+        "- **(c)** the pipeline again on (a)'s warehouse, publication and reports after one regency's file "
         "was replaced by a changed copy (25 residents of Malinau now recorded).",
         "- **(d)** the pipeline again with nothing changed.",
         "- Times are wall clock of the whole subprocess, start-up included. Peak memory is the largest sum "

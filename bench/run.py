@@ -32,7 +32,7 @@ from pathlib import Path
 from bench.compare import mismatches
 from bench.procmon import Measured, run_measured
 from bench.report import write_report
-from bench.steps import dbt_node_seconds, run_seconds, step_seconds
+from bench.steps import dbt_node_seconds, step_seconds
 from pipelines.settings import REPO_ROOT, Settings
 
 BENCH_DIR = REPO_ROOT / "bench"
@@ -114,9 +114,6 @@ class Round:
         self.raw.mkdir(parents=True)
         _link_raw(cache, self.raw)
         self.warehouse = self.dir / "warehouse" / "ktp.duckdb"
-        self.home = self.dir / "dagster_home"
-        self.home.mkdir()
-        shutil.copy(REPO_ROOT / "dagster.yaml", self.home / "dagster.yaml")
 
     def pipeline_env(self) -> dict[str, str]:
         return _env(
@@ -125,23 +122,21 @@ class Round:
                 "KTP_WAREHOUSE": str(self.warehouse),
                 "KTP_PUBLISH_DIR": str(self.dir / "published"),
                 "KTP_REPORTS_DIR": str(self.dir / "reports"),
-                "DAGSTER_HOME": str(self.home),
             }
         )
 
-    def run_ids(self) -> list[str]:
-        report = json.loads((self.dir / "reports" / "last_run.json").read_text(encoding="utf-8"))
-        return report["run_ids"]
+    def last_run(self) -> dict:
+        return json.loads((self.dir / "reports" / "last_run.json").read_text(encoding="utf-8"))
 
 
-def _pipeline(rnd: Round, label: str) -> tuple[Measured, list[str]]:
+def _pipeline(rnd: Round, label: str) -> Measured:
     measured = run_measured([sys.executable, "-m", "pipelines.run"], env=rnd.pipeline_env(), cwd=REPO_ROOT)
     if measured.returncode != 0:
         raise BenchmarkFailed(
             f"({label}) pipeline exited {measured.returncode}:\n"
             f"{measured.stdout[-3000:]}\n{measured.stderr[-3000:]}"
         )
-    return measured, rnd.run_ids()
+    return measured
 
 
 def _baseline(rnd: Round, name: str) -> tuple[Measured, Path]:
@@ -209,10 +204,11 @@ def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
     for i in range(repeats):
         print(f"scale {scale:g}, round {i + 1}/{repeats}", flush=True)
         rnd = Round(scale, i, cache)
-        a, run_ids = _pipeline(rnd, "a")
+        a = _pipeline(rnd, "a")
+        last_run = rnd.last_run()
         profile = {
-            "steps": step_seconds(rnd.home, run_ids),
-            "dagster_runs_seconds": run_seconds(rnd.home, run_ids),
+            "steps": step_seconds(last_run),
+            "dagster_runs_seconds": sum(r["seconds"] for r in last_run["runs"]),
             "dbt_nodes": dbt_node_seconds(Settings.from_env(rnd.pipeline_env()).dbt_target_dir),
         }
         results["a"].append(_sample(a, profile=profile))
@@ -226,15 +222,15 @@ def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
         )
         _require_equal(rnd, base_db, "a")
         changed = change_one_file(rnd.raw)
-        c, run_ids = _pipeline(rnd, "c")
-        results["c"].append(_sample(c, changed=changed.name, steps=step_seconds(rnd.home, run_ids)))
+        c = _pipeline(rnd, "c")
+        results["c"].append(_sample(c, changed=changed.name, steps=step_seconds(rnd.last_run())))
         print(
             f"    (c) one file changed    {c.seconds:8.1f} s  {c.peak_rss_bytes / 2**30:.2f} GiB", flush=True
         )
         _, changed_db = _baseline(rnd, "baseline_changed")
         _require_equal(rnd, changed_db, "c")
-        d, run_ids = _pipeline(rnd, "d")
-        results["d"].append(_sample(d, steps=step_seconds(rnd.home, run_ids)))
+        d = _pipeline(rnd, "d")
+        results["d"].append(_sample(d, steps=step_seconds(rnd.last_run())))
         print(
             f"    (d) nothing changed     {d.seconds:8.1f} s  {d.peak_rss_bytes / 2**30:.2f} GiB", flush=True
         )

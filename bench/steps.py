@@ -7,43 +7,19 @@ from collections import defaultdict
 from pathlib import Path
 
 
-def step_seconds(dagster_home: Path, run_ids: list[str]) -> dict[str, dict[str, float]]:
-    """Step key -> {'seconds': summed STEP_SUCCESS/FAILURE durations, 'count': steps} over the runs.
+def step_seconds(last_run: dict) -> dict[str, dict[str, float]]:
+    """Step key -> {'seconds': summed durations, 'count': steps}, from the run's last_run.json.
 
     Partitioned steps (one run per regency file) are summed under their step key, so the table says what
-    each asset cost in the whole run.
+    each asset cost in the whole run. The durations are Dagster's own (STEP_SUCCESS/STEP_FAILURE events),
+    which pipelines/run.py copies from its in-memory instance.
     """
-    import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
-
     totals: dict[str, dict[str, float]] = defaultdict(lambda: {"seconds": 0.0, "count": 0})
-    ref = InstanceRef.from_dir(str(dagster_home))
-    with dg.DagsterInstance.from_ref(ref) as instance:
-        for run_id in run_ids:
-            for kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-                for record in instance.all_logs(run_id, of_type=kind):
-                    event = record.dagster_event
-                    data = event.event_specific_data
-                    duration_ms = getattr(data, "duration_ms", None)
-                    if duration_ms is None:
-                        continue
-                    totals[event.step_key]["seconds"] += duration_ms / 1000
-                    totals[event.step_key]["count"] += 1
+    for step in last_run["steps"]:
+        if step["seconds"] is not None:
+            totals[step["step"]]["seconds"] += step["seconds"]
+            totals[step["step"]]["count"] += 1
     return dict(totals)
-
-
-def run_seconds(dagster_home: Path, run_ids: list[str]) -> float:
-    """Summed start-to-end time of the Dagster runs (the rest of the process is start-up and glue)."""
-    import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
-
-    total = 0.0
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
-        for run_id in run_ids:
-            stats = instance.get_run_stats(run_id)
-            if stats.start_time and stats.end_time:
-                total += stats.end_time - stats.start_time
-    return total
 
 
 def dbt_node_seconds(dbt_target_dir: Path) -> dict[str, float] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -45,8 +46,9 @@ class RunOutcome:
     up_to_date: bool = False  # nothing changed since the current publication: nothing was rebuilt
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    # Dagster's own step timings: where the time of a run went.
+    # Dagster's own step timings, and each Dagster run's wall time: where the time of a run went.
     steps: list[dict] = field(default_factory=list)
+    runs: list[dict] = field(default_factory=list)
 
     def record(
         self, result: dg.ExecuteInProcessResult, stage: str, what: str, partition: str | None = None
@@ -199,9 +201,14 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
 
         def launch(job: str, partition: str | None = None) -> dg.ExecuteInProcessResult:
-            return defs.resolve_job_def(job).execute_in_process(
+            started = time.perf_counter()
+            result = defs.resolve_job_def(job).execute_in_process(
                 partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
             )
+            outcome.runs.append(
+                {"job": job, "partition": partition, "seconds": round(time.perf_counter() - started, 3)}
+            )
+            return result
 
         for key in to_run:
             result = launch("ingest_extract", key)
