@@ -104,6 +104,16 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     steps = {s["step"] for s in report["steps"]}
     assert {"regency_extract", "snapshot_registry", "dbt_marts", "published", "audit_reports"} <= steps
     assert all(s["seconds"] is not None and s["seconds"] >= 0 for s in report["steps"])
+    # One Dagster run per file (10), per snapshot (2), then build-and-publish and the reports.
+    jobs = [r["job"] for r in report["runs"]]
+    assert jobs == ["ingest_extract"] * 10 + ["resolve_snapshot"] * 2 + [
+        "build_and_publish",
+        "write_audit_reports",
+    ]
+    assert len(report["run_ids"]) == len(report["runs"])
+    for run in report["runs"]:  # a run's wall time holds its steps
+        steps = [s for s in report["steps"] if (s["job"], s["partition"]) == (run["job"], run["partition"])]
+        assert steps and run["seconds"] >= max(s["seconds"] for s in steps)
     history = _query(settings, "select suite, count(*), bool_and(success) from audit.validation_history "
                      "where severity = 'blocking' group by 1 order by 1")  # fmt: skip
     assert [(h[0], h[2]) for h in history] == [
