@@ -80,9 +80,13 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSe
     env = {k: v for k, v in dbt_env(settings).items() if k.startswith(("KTP_", "DBT_", "DO_NOT"))}
     # One target folder per warehouse, kept between runs, so dbt's partial parsing carries over
     # (dbt_manifest.start_parse); only one build writes a warehouse at a time (the warehouse pool).
+    # Unit tests check the models' code, not the data: `make test` runs them (tests/test_dbt_marts.py),
+    # as dbt advises, instead of every production build.
     with _environment(env):
         yield from dbt.cli(
-            ["build", *vars_args(settings)], context=context, target_path=settings.dbt_target_dir
+            ["build", "--exclude-resource-type", "unit_test", *vars_args(settings)],
+            context=context,
+            target_path=settings.dbt_target_dir,
         ).stream()
 
 
