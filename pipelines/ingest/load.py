@@ -75,9 +75,11 @@ def load_extract(
         raise ExtractError(f"cannot read the file: {e}") from e
 
     conn.execute(REF_VILLAGES_SQL, {"path": str(SEEDS_DIR / "kemendagri_wilayah.csv")})
-    # The file streams through this one statement: typed, judged and flagged on the way in.
-    conn.register("extract_raw", parsed.batches())
+    # The file streams into a temp table first (DuckDB holds it within its memory limit, spilling if
+    # need be); the rules statement then scans it in parallel, which it cannot do on a Python stream.
+    conn.register("extract_stream", parsed.batches())
     try:
+        conn.execute("create or replace temp table extract_raw as select * from extract_stream")
         conn.execute(
             staging_sql(set(parsed.columns)),
             {
@@ -92,7 +94,8 @@ def load_extract(
         record_file_error(conn, extract, str(parsed.stream_error[0]), run_id=run_id)
         raise parsed.stream_error[0] from e
     finally:
-        conn.unregister("extract_raw")
+        conn.unregister("extract_stream")
+        conn.execute("drop table if exists extract_raw")
     rows_read = conn.execute("select count(*) from staged").fetchone()[0]
     if rows_read == 0:
         conn.execute("drop table if exists staged")
