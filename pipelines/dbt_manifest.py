@@ -117,5 +117,9 @@ def parsing_in_background(settings: Settings, *, enabled: bool = True) -> Iterat
         yield wait
     finally:
         if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
+            # Let it finish rather than leave a half-written partial_parse.msgpack behind.
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
