@@ -26,6 +26,8 @@ import duckdb
 from pipelines.gate import LATEST_VALIDATIONS
 from pipelines.ingest.discovery import Inventory
 from pipelines.ingest.readers import sha256_of
+from pipelines.publish.dbt_docs import docs_dir
+from pipelines.quality.context import data_docs_dir
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 
 _CODE_ROOTS = [
@@ -138,6 +140,6 @@ def published_fingerprint(settings: Settings) -> str | None:
 
 
 def reports_present(settings: Settings) -> bool:
-    return (settings.reports_dir / "dbt_docs" / "index.html").is_file() and (
-        settings.reports_dir / "data_docs" / "index.html"
+    return (docs_dir(settings) / "index.html").is_file() and (
+        data_docs_dir(settings.reports_dir) / "index.html"
     ).is_file()
