@@ -101,10 +101,16 @@ class Settings:
         (dbt re-parses everything when the profile, which names the warehouse, differs)."""
         return self.warehouse.parent / (self.warehouse.stem + ".dbt")
 
+    @property
+    def landing_dir(self) -> Path:
+        """Where extracts land as Parquet before dbt judges them (pipelines/ingest/landing.py)."""
+        return self.warehouse.parent / (self.warehouse.stem + ".landing")
+
     def export_for_dbt(self) -> dict[str, str]:
-        """Environment the dbt subprocess needs to find the same warehouse."""
+        """Environment the dbt subprocess needs to find the same warehouse and its landing folder."""
         return {
             "KTP_WAREHOUSE": str(self.warehouse),
+            "KTP_LANDING_DIR": str(self.landing_dir),
             "KTP_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "KTP_DUCKDB_TEMP_DIR": str(self.duckdb_temp_dir),
         }

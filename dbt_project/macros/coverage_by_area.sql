@@ -1,8 +1,9 @@
 {#- Coverage of every reference area of `level` for every snapshot, zero-filled where nobody lives, so a
     published table never silently lacks an area. Shared by the four coverage_<level> marts. -#}
-{% macro coverage_by_area(level) %}
+{% macro coverage_by_area(level, parts) %}
 with snapshots as (
     select snapshot_date from {{ ref('int_snapshots') }}
+    where {{ ktp_partition_filter(parts) }}
 ),
 
 areas as (
@@ -14,7 +15,7 @@ areas as (
 counts as (
     select *
     from {{ ref('int_area_counts') }}
-    where area_level = '{{ level }}'
+    where area_level = '{{ level }}' and {{ ktp_partition_filter(parts) }}
 ),
 
 filled as (

@@ -6,6 +6,10 @@ of synthetic extracts and the SQL cannot drift apart.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 # Kemendagri regency codes of Kalimantan Utara, as they start a file name, and their dotted form.
 REGENCIES: dict[str, str] = {
     "6501": "Bulungan",
@@ -14,7 +18,7 @@ REGENCIES: dict[str, str] = {
     "6504": "Tana Tidung",
     "6571": "Kota Tarakan",
 }
-PROVINCE_CODE = "65"
+PROVINCE_CODE = "65"  # also vars.contract.province_code
 
 
 def dotted_regency(code4: str) -> str:
@@ -42,53 +46,26 @@ COLUMNS: dict[str, bool] = {
 }
 REQUIRED_COLUMNS = [c for c, req in COLUMNS.items() if req]
 
+# The row rules' code lists, formats and reasons are dbt vars (dbt_project.yml `vars.contract`): the SQL
+# that applies them reads them there, and so does everything in Python.
+_RULES = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml").read_text(
+    encoding="utf-8"
+))["vars"]["contract"]
+
 # Accepted spellings, after trimming, upper-casing and reading '_' as a space.
-SEX_CODES = {"1": "L", "LAKI-LAKI": "L", "L": "L", "2": "P", "PEREMPUAN": "P", "P": "P"}
-MARITAL_CODES = {
-    "1": "BELUM KAWIN",
-    "BELUM KAWIN": "BELUM KAWIN",
-    "2": "KAWIN",
-    "KAWIN": "KAWIN",
-    "KAWIN TERCATAT": "KAWIN",
-    "KAWIN BELUM TERCATAT": "KAWIN",
-    "3": "CERAI HIDUP",
-    "CERAI HIDUP": "CERAI HIDUP",
-    "4": "CERAI MATI",
-    "CERAI MATI": "CERAI MATI",
-}
-KTP_STATUSES = [
-    "BELUM REKAM",
-    "SUDAH REKAM",
-    "PRINT READY RECORD",
-    "DUPLICATE RECORD",
-    "SENT FOR CARD PRINTING",
-    "CARD PRINTED",
-    "CARD SHIPPED",
-    "CARD ISSUED",
-]
-CITIZENSHIP_CODES = {"WNI": "WNI", "WNA": "WNA"}
+SEX_CODES: dict[str, str] = dict(_RULES["sex_codes"])
+MARITAL_CODES: dict[str, str] = dict(_RULES["marital_codes"])
+KTP_STATUSES: list[str] = list(_RULES["ktp_statuses"])
+CITIZENSHIP_CODES: dict[str, str] = dict(_RULES["citizenship_codes"])
 
 # strptime formats tried in order; XLSX date cells arrive as ISO text.
-DATE_FORMATS = ["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"]
-MAX_AGE_YEARS = 120
+DATE_FORMATS: list[str] = list(_RULES["date_formats"])
+MAX_AGE_YEARS: int = int(_RULES["max_age_years"])
 
 # Rejects, in the order they are tested: a row gets the first that applies.
-REJECT_REASONS = [
-    "nik_malformed",
-    "nik_region_invalid",
-    "birth_date_invalid",
-    "sex_invalid",
-    "marital_status_invalid",
-    "ktp_status_invalid",
-    "wrong_regency",
-    "unknown_area",
-]
+REJECT_REASONS: list[str] = list(_RULES["reject_reasons"])
 # Flags on kept rows: counted, not rejected.
-QUALITY_FLAGS = [
-    "nik_issued_outside_kaltara",
-    "nik_birth_date_mismatch",
-    "nik_sex_mismatch",
-]
+QUALITY_FLAGS: list[str] = list(_RULES["quality_flags"])
 
 # Version of the Kemendagri area code list the reference seeds follow (dbt_project/seeds/SOURCES.md).
 AREA_CODE_LIST_VERSION = "Kepmendagri No. 300.2.2-2430 Tahun 2025"

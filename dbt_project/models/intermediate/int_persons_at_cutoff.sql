@@ -1,9 +1,30 @@
 -- One person per NIK per snapshot, classified at the snapshot's cut-off date C = snapshot_date.
--- Which row wins a NIK listed twice is decided by ingestion (`superseded`); here the losers are dropped.
+-- Which row wins a NIK listed twice is decided by int_ingest__nik_duplicates; here the losers are dropped.
+-- Built per snapshot, like the marts that read it.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_partitions',
+    post_hook="{{ ktp_record_partitions() }}",
+) }}
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
 with current_rows as (
-    select *
-    from {{ ref('stg_ingest__persons') }}
-    where not is_superseded
+    select
+        snapshot_date,
+        regency_code as listing_regency_code,
+        nik,
+        sex,
+        birth_date,
+        marital_status,
+        citizenship,
+        province_code,
+        domicile_regency as regency_code,
+        district_code,
+        village_code,
+        ktp_status
+    from {{ ref('int_ingest__persons') }}
+    where not superseded and {{ ktp_partition_filter(parts) }}
 ),
 
 aged as (
@@ -50,7 +71,7 @@ select
         when age_years = 17 then '17'
         when age_years <= 19 then '18-19'
         when age_years >= 75 then '75+'
-        else cast(20 + 5 * ((age_years - 20) // 5) as varchar)
-            || '-' || cast(24 + 5 * ((age_years - 20) // 5) as varchar)
+        else cast(20 + 5 * {{ int_div('age_years - 20', 5) }} as varchar)
+            || '-' || cast(24 + 5 * {{ int_div('age_years - 20', 5) }} as varchar)
     end as age_cohort
 from classified

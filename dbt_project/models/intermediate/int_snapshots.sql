@@ -1,7 +1,4 @@
--- Every snapshot that has at least one loaded file or person row: the marts list each area for each of them.
+-- Every snapshot with at least one landed file: the marts list each area for each of them.
 select distinct snapshot_date
-from (
-    select snapshot_date from {{ ref('stg_ingest__files') }}
-    union all
-    select snapshot_date from {{ ref('stg_ingest__persons') }}
-) as dates
+from {{ ref('stg_landing__extract_files') }}
+where error is null and regency_code is not null

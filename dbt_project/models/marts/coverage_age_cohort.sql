@@ -3,8 +3,12 @@
 {%- for lower in range(20, 75, 5) %}{% do cohorts.append(lower ~ '-' ~ (lower + 4)) %}{% endfor %}
 {%- do cohorts.append('75+') %}
 
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
 with snapshots as (
     select snapshot_date from {{ ref('int_snapshots') }}
+    where {{ ktp_partition_filter(parts) }}
 ),
 
 regencies as (
@@ -34,7 +38,7 @@ counts as (
         count(*) as wajib_ktp,
         count(*) filter (where is_sudah_rekam) as sudah_rekam
     from {{ ref('int_persons_at_cutoff') }}
-    where is_wajib_ktp
+    where is_wajib_ktp and {{ ktp_partition_filter(parts) }}
     group by snapshot_date, regency_code, age_cohort, sex
 ),
 

@@ -1,1 +1,3 @@
-{{ coverage_by_area('province') }}
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+{{ coverage_by_area('province', parts) }}

@@ -1,5 +1,8 @@
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
 with coverage as (
-    {{ coverage_by_area('regency') }}
+    {{ coverage_by_area('regency', parts) }}
 ),
 
 bps as (

@@ -1,5 +1,9 @@
 -- Province and regency coverage across snapshots, with the change since the previous snapshot and a
 -- straight-line projection of when belum_rekam reaches zero at the latest pace.
+{%- set parts = ktp_partitions('snapshot_and_previous') %}
+{{ ktp_partition_marker(parts) }}
+
+-- Every snapshot is read (two small tables), the rows of the partitions being built are written.
 with areas as (
     select snapshot_date, area_code, area_name, wajib_ktp, sudah_rekam, belum_rekam, coverage_pct
     from {{ ref('coverage_province') }}
@@ -27,10 +31,11 @@ projected as (
                 -- Days to zero = belum_rekam / (drop per day), rounded up to a whole day, in exact
                 -- integer arithmetic; capped so a very slow pace still gives a valid DuckDB date.
                 snapshot_date + cast(least(
-                    (
-                        belum_rekam * date_diff('day', previous_snapshot_date, snapshot_date)
-                        + (previous_belum_rekam - belum_rekam) - 1
-                    ) // (previous_belum_rekam - belum_rekam),
+                    {{ int_div(
+                        'belum_rekam * date_diff(\'day\', previous_snapshot_date, snapshot_date)'
+                        ~ ' + (previous_belum_rekam - belum_rekam) - 1',
+                        'previous_belum_rekam - belum_rekam'
+                    ) }},
                     2000000000
                 ) as integer)
         end as projected_zero_date,
@@ -56,3 +61,4 @@ select
     target_date,
     coalesce(belum_rekam = 0 or projected_zero_date <= target_date, false) as on_track
 from projected
+where {{ ktp_partition_filter(parts) }}

@@ -1,3 +1,6 @@
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
 select
     snapshot_date,
     regency_code,
@@ -7,4 +10,5 @@ select
     rows_loaded,
     rows_rejected,
     duplicates_superseded
-from {{ ref('stg_ingest__files') }}
+from {{ ref('int_ingest__files') }}
+where {{ ktp_partition_filter(parts) }}

@@ -1,5 +1,8 @@
 -- Villages in the order outreach teams should visit them: most unrecorded and soon-to-be first-time wajib
 -- residents first, then most unrecorded wajib residents, then by code so the order is total.
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
 with villages as (
     select
         village.code as village_code,
@@ -17,6 +20,7 @@ counts as (
     from {{ ref('int_area_counts') }}
     where area_level = 'village'
       and population > 0
+      and {{ ktp_partition_filter(parts) }}
 )
 
 select

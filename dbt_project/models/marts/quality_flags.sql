@@ -1,6 +1,10 @@
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
 select
     snapshot_date,
     regency_code,
     flag,
     row_count as "rows"
-from {{ ref('stg_ingest__file_flag_counts') }}
+from {{ ref('int_ingest__file_flag_counts') }}
+where {{ ktp_partition_filter(parts) }}

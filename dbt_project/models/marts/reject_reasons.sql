@@ -1,6 +1,10 @@
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
 select
     snapshot_date,
     regency_code,
     reason,
     row_count as "rows"
-from {{ ref('stg_ingest__file_reject_counts') }}
+from {{ ref('int_ingest__file_reject_counts') }}
+where {{ ktp_partition_filter(parts) }}

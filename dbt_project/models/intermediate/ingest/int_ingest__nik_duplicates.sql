@@ -1,0 +1,31 @@
+-- One person per NIK per snapshot: among the kept rows of a snapshot, the latest TGL_ENTRI wins; on a tie
+-- the lowest regency code, then the first row. This lists the rows that lose. Built per snapshot: a new
+-- or changed file can take a NIK from, or give it back to, any other file of its snapshot.
+{{ config(
+    alias='nik_duplicates',
+    materialized='incremental',
+    incremental_strategy='replace_partitions',
+    post_hook="{{ ktp_record_partitions() }}",
+) }}
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
+
+with kept as (
+    select snapshot_date, regency_code, row_number, nik, entry_date
+    from {{ ref('int_ingest__judged_rows') }}
+    where reason is null and {{ ktp_partition_filter(parts) }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by snapshot_date, nik
+            order by entry_date desc nulls last, regency_code, row_number
+        ) as rank_in_nik
+    from kept
+)
+
+select snapshot_date, regency_code, row_number
+from ranked
+where rank_in_nik > 1
