@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -15,6 +16,7 @@ import pytest
 from pipelines.ingest import contract
 from pipelines.settings import REPO_ROOT
 from pipelines.synthetic import KEY_FILE, generate
+from pipelines.synthetic.__main__ import main as synthetic_cli
 from tests.support import synthetic as rd
 
 SNAPSHOTS = ["2026-03-31", "2026-09-30"]
@@ -330,9 +332,227 @@ def test_shipped_sample_is_reproducible_and_small(tmp_path):
     shipped = {k: v for k, v in _files(raw).items() if not k.startswith("_scale")}
     assert sorted({k.split("/")[0] for k in shipped}) == [*SNAPSHOTS, KEY_FILE]
     assert sum(len(v) for v in shipped.values()) < 3_000_000
-    generate(tmp_path, scale=key["scale"], snapshots=list(key["snapshots"]), seed=key["seed"])
-    assert _files(tmp_path) == shipped
+    # The default style family, explicitly and by default, still writes the shipped bytes.
+    generate(tmp_path / "d", scale=key["scale"], snapshots=list(key["snapshots"]), seed=key["seed"])
+    assert _files(tmp_path / "d") == shipped
+    again = generate(
+        tmp_path / "e",
+        scale=key["scale"],
+        snapshots=list(key["snapshots"]),
+        seed=key["seed"],
+        styles="default",
+    )
+    assert _files(tmp_path / "e") == shipped and again == key
     for s in key["snapshots"].values():
         for f in s["files"].values():
             assert min(f["rejects"].values()) >= 1 and min(f["flags"].values()) >= 1, f["file"]
             assert f["rows_rejected"] / f["rows_written"] < 0.04, f["file"]
+
+
+# --- The messy style family: raw SIAK exports, every presentation the contract accepts. ---
+
+SIAK_EXTRAS = {"AGAMA", "PDDK_AKH", "JENIS_PKRJN", "GOL_DRH"}
+# Presentation fields of a file's answer-key entry; everything else must not depend on the style family.
+PRESENTATION = {"file", "format", "encoding", "delimiter", "columns", "sha256", "size_bytes"}
+DATE_SHAPES = {
+    "%d-%m-%Y": r"\d{2}-\d{2}-\d{4}",
+    "%d/%m/%Y": r"\d{2}/\d{2}/\d{4}",
+    "%Y-%m-%d": r"\d{4}-\d{2}-\d{2}",
+}
+# Upper-case forms of the coded columns, as the recorded spelling names them ('form+modifiers').
+FORMS = {
+    "JENIS_KLMIN": {"code": ["1", "2"], "word": ["LAKI-LAKI", "PEREMPUAN"], "letter": ["L", "P"]},
+    "STAT_KWN": {
+        "code": ["1", "2", "3", "4"],
+        "word": ["BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI"],
+        "word_tercatat": [
+            "BELUM KAWIN",
+            "KAWIN TERCATAT",
+            "KAWIN BELUM TERCATAT",
+            "CERAI HIDUP",
+            "CERAI MATI",
+        ],
+    },
+    "KWRNGRN": {None: ["WNI", "WNA"]},
+    "STATUS_KTP_EL": {None: contract.KTP_STATUSES},
+}
+
+
+def _spelled(column: str, spec: str) -> set[str]:
+    """Every text a recorded spelling allows, built independently of the generator's code."""
+    parts = spec.split("+")
+    form, mods = (parts[0], parts[1:]) if column in ("JENIS_KLMIN", "STAT_KWN") else (None, parts)
+    out = set()
+    for value in FORMS[column][form]:
+        value = value.lower() if "lower" in mods else value.title() if "title" in mods else value
+        value = value.replace(" ", "_") if "underscore" in mods else value
+        out.add(f" {value} " if "spaced" in mods else value)
+    return out
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("messy")
+    key = generate(out, scale=SCALE, snapshots=SNAPSHOTS, seed=11, styles="messy")
+    return out, key
+
+
+@pytest.fixture(scope="module")
+def messy_read(messy) -> dict[str, dict[str, tuple[rd.ReadFile, list[dict]]]]:
+    """snapshot -> code -> (the file as read, its valid rows)."""
+    out, key = messy
+    read = {}
+    for snap, s in key["snapshots"].items():
+        cutoff = dt.date.fromisoformat(snap)
+        read[snap] = {}
+        for code, f in s["files"].items():
+            r = rd.read_any(out / f["file"])
+            read[snap][code] = (r, [row for row in r.rows if rd.reject_reason(row, code, cutoff) is None])
+    return read
+
+
+def _counts_only(key: dict) -> dict:
+    key = json.loads(json.dumps(key))
+    key.pop("style_family", None)
+    key.pop("styles", None)
+    for s in key["snapshots"].values():
+        for f in s["files"].values():
+            for field in PRESENTATION:
+                del f[field]
+    return key
+
+
+def test_messy_answer_key_equals_the_default_one(sample, messy):
+    """Same seed and scale: the same people, defects and duplicates in the same rows; only presentation
+    differs (the style family draws its extra randomness from streams of its own)."""
+    (_, default), (out, key) = sample, messy
+    assert _counts_only(key) == _counts_only(default)
+    assert "styles" not in default and "style_family" not in default
+    assert key["style_family"] == "messy"
+    assert json.loads((out / KEY_FILE).read_text(encoding="utf-8")) == key
+    files = [f"{snap}/{p.name}" for snap in SNAPSHOTS for p in sorted((out / snap).iterdir())]
+    assert sorted(key["styles"]) == files
+    assert sorted(f["file"] for s in key["snapshots"].values() for f in s["files"].values()) == files
+
+
+def test_messy_answer_key_agrees_with_an_independent_reading(messy, messy_read):
+    _, key = messy
+    for snap, s in key["snapshots"].items():
+        cutoff = dt.date.fromisoformat(snap)
+        counts = {code: rd.count_file(r, code, cutoff) for code, (r, _) in messy_read[snap].items()}
+        for code, f in s["files"].items():
+            c = counts[code]
+            assert (f["rows_written"], f["rejects"], f["flags"]) == (c.rows, c.rejects, c.flags), (snap, code)
+            assert (f["rows_valid"], f["exact_duplicate_rows"]) == (len(c.valid), c.exact_duplicates)
+            assert f["columns"] == messy_read[snap][code][0].header
+        best = rd.winners(counts)
+        assert s["distinct_valid_persons"] == len(best)
+        for code, f in s["files"].items():
+            assert f["winning"]["persons"] == sum(1 for _, regency, _ in best.values() if regency == code)
+
+
+def test_messy_files_carry_siak_columns_in_a_shuffled_order(messy, messy_read):
+    _, key = messy
+    values = {c: set() for c in SIAK_EXTRAS}
+    for snap in SNAPSHOTS:
+        for code, (read, valid) in messy_read[snap].items():
+            names = [str(h).strip().upper() for h in read.header]
+            assert set(names) == set(contract.COLUMNS) | SIAK_EXTRAS, code
+            in_file = [c for c in names if c in contract.COLUMNS]
+            assert in_file != list(contract.COLUMNS), code  # not the contract's order
+            last_contract = max(names.index(c) for c in in_file)
+            assert any(names.index(c) < last_contract for c in SIAK_EXTRAS), code  # extras not just appended
+            style = key["styles"][f"{snap}/{read.path.name}"]
+            assert style["columns_shuffled"] and set(style["extra_columns"]) == SIAK_EXTRAS
+            for c in SIAK_EXTRAS:
+                values[c] |= {rd.text(r[c]) for r in valid}
+    assert values["AGAMA"] == {"ISLAM", "KRISTEN", "KATHOLIK", "HINDU", "BUDHA", "KHONGHUCU"}
+    assert values["GOL_DRH"] == {"A", "B", "AB", "O", "TIDAK TAHU"}
+    assert {"SLTA/SEDERAJAT", "TIDAK/BELUM SEKOLAH", "DIPLOMA IV/STRATA I"} <= values["PDDK_AKH"]
+    assert {"PELAJAR/MAHASISWA", "WIRASWASTA", "MENGURUS RUMAH TANGGA"} <= values["JENIS_PKRJN"]
+    assert not any("," in v or ";" in v for vs in values.values() for v in vs)
+    orders = {tuple(str(h).strip().upper() for h in r.header) for r, _ in messy_read[SNAPSHOTS[0]].values()}
+    assert len(orders) == 5  # every regency its own order
+
+
+def test_messy_files_are_as_their_recorded_style_says(messy, messy_read):
+    _, key = messy
+    for snap in SNAPSHOTS:
+        for read, valid in messy_read[snap].values():
+            style = key["styles"][f"{snap}/{read.path.name}"]
+            where = read.path.name
+            assert read.path.suffix == "." + style["format"], where
+            if style["format"] == "csv":
+                assert (read.encoding, read.delimiter) == (style["encoding"], style["delimiter"]), where
+                raw = read.path.read_bytes()
+                assert raw.count(b"\r\n") == (len(read.rows) + 1 if style["line_end"] == "CRLF" else 0), where
+            for column, spec in style["spelling"].items():
+                assert {r[column] for r in valid} <= _spelled(column, spec), (where, column)
+            for column, fmt in (("TGL_LHR", style["date_format"]), ("TGL_ENTRI", style["entry_date_format"])):
+                if column in (style["xlsx_date_cells"] or []):
+                    assert all(isinstance(r[column], dt.datetime) for r in valid), (where, column)
+                else:
+                    assert all(re.fullmatch(DATE_SHAPES[fmt], r[column]) for r in valid), (where, column)
+            recorded = [r["TGL_REKAM"] for r in valid if r["TGL_REKAM"]]
+            assert recorded and all(re.fullmatch(DATE_SHAPES[style["date_format"]], v) for v in recorded)
+            kec = {r["NO_KEC"] for r in valid}
+            assert all(isinstance(v, str) for v in kec), where  # text, also in the XLSX
+            if style["codes_padded"]:
+                assert all(len(v) == 2 for v in kec) and "01" in kec, where
+            else:
+                assert "1" in kec and not any(v.startswith("0") for v in kec), where
+
+
+def test_messy_data_set_holds_every_accepted_variant(messy, messy_read):
+    _, key = messy
+    styles = list(key["styles"].values())
+    assert {s["format"] for s in styles} == {"csv", "xlsx"}
+    assert {s["encoding"] for s in styles if s["format"] == "csv"} == {"utf-8", "utf-8-sig", "cp1252"}
+    assert {s["delimiter"] for s in styles if s["format"] == "csv"} == {";", ","}
+    assert {s["codes_padded"] for s in styles} == {True, False}
+    assert {s["quoting"] for s in styles} == {"all", "minimal", None}  # None: the XLSX
+    assert {s["line_end"] for s in styles} == {"LF", "CRLF", None}
+    assert {s["header"] for s in styles} >= {"upper", "lower+spaced", "title", "upper+spaced"}
+
+    # What the files hold, read back: every date format, every accepted spelling of every coded value.
+    dates, raw = set(), {c: set() for c in FORMS}
+    for snap in SNAPSHOTS:
+        for _, valid in messy_read[snap].values():
+            for r in valid:
+                for c in FORMS:
+                    raw[c].add(r[c])
+                for c in ("TGL_LHR", "TGL_REKAM", "TGL_ENTRI"):
+                    if isinstance(r[c], str) and r[c]:
+                        dates |= {fmt for fmt, shape in DATE_SHAPES.items() if re.fullmatch(shape, r[c])}
+    assert dates == set(contract.DATE_FORMATS)
+    accepted = {
+        "JENIS_KLMIN": set(contract.SEX_CODES),
+        "STAT_KWN": set(contract.MARITAL_CODES),
+        "KWRNGRN": set(contract.CITIZENSHIP_CODES),
+        "STATUS_KTP_EL": set(contract.KTP_STATUSES),
+    }
+    for c, values in raw.items():
+        assert {rd.norm(v) for v in values} == accepted[c], c  # every accepted value, nothing else
+        words = {v.strip() for v in values if any(ch.isalpha() for ch in v)}
+        assert any(v != v.strip() for v in values), c  # surrounding spaces
+        assert any(w == w.upper() for w in words) and any(w == w.lower() for w in words), c
+        assert any(w == w.title() and w != w.upper() for w in words), c
+        if c in ("STAT_KWN", "STATUS_KTP_EL"):
+            assert any("_" in w for w in words), c
+    header = [h for read, _ in messy_read[SNAPSHOTS[0]].values() for h in map(str, read.header)]
+    assert any(h != h.strip() for h in header) and any(h.strip() == h.strip().lower() for h in header)
+    assert any(h.strip() == h.strip().title() and h.strip() != h.strip().upper() for h in header)
+
+
+def test_messy_is_reproducible_and_opt_in(tmp_path):
+    a = _files_after(lambda out, **kw: generate(out, styles="messy", **kw), tmp_path / "a", seed=3)
+    assert (
+        synthetic_cli(["--scale", "0.004", "--out", str(tmp_path / "b"), "--seed", "3", "--styles", "messy"])
+        == 0
+    )
+    assert _files(tmp_path / "b") == a  # the CLI flag, the same files byte for byte
+    d = _files_after(generate, tmp_path / "d", seed=3)
+    assert a.keys() == d.keys()
+    assert all(a[k] != d[k] for k in a)  # every file and the key differ from the default family
+    with pytest.raises(ValueError, match="unknown styles"):
+        generate(tmp_path / "e", scale=0.004, snapshots=SNAPSHOTS, styles="tidy")

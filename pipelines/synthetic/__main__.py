@@ -1,4 +1,5 @@
-"""CLI: python -m pipelines.synthetic --scale 1 --out DIR [--seed N] [--snapshots 2026-03-31,2026-09-30]"""
+"""CLI: python -m pipelines.synthetic --scale 1 --out DIR [--seed N] [--snapshots 2026-03-31,2026-09-30]
+[--styles default|messy]"""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 import time
 
 from pipelines.synthetic.generate import DEFAULT_SEED, DEFAULT_SNAPSHOTS, generate
+from pipelines.synthetic.styles import FAMILIES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,10 +17,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output directory (snapshot folders + GENERATED.json)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--snapshots", default=",".join(DEFAULT_SNAPSHOTS), help="comma-separated YYYY-MM-DD")
+    parser.add_argument(
+        "--styles",
+        choices=list(FAMILIES),
+        default="default",
+        help="'default': one fixed style per regency, as the shipped sample; 'messy': raw SIAK exports "
+        "(extra columns, shuffled order, every delimiter, encoding, date format and spelling the contract "
+        "accepts), same answer key counts, each file's style in GENERATED.json 'styles'",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     snapshots = [s.strip() for s in args.snapshots.split(",") if s.strip()]
-    key = generate(args.out, scale=args.scale, snapshots=snapshots, seed=args.seed)
+    key = generate(args.out, scale=args.scale, snapshots=snapshots, seed=args.seed, styles=args.styles)
     for name, snap in key["snapshots"].items():
         print(
             f"{name}: {snap['rows_written']:,} rows in {len(snap['files'])} files, "

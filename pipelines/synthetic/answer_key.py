@@ -12,7 +12,6 @@ from pipelines.ingest.contract import KTP_STATUSES, QUALITY_FLAGS, REJECT_REASON
 from pipelines.synthetic import checks
 from pipelines.synthetic.calendar import completed_years
 from pipelines.synthetic.snapshot import WrittenFile
-from pipelines.synthetic.styles import STYLES
 
 NOTES = {
     "rejects": "rows whose first failing rule (contract.REJECT_REASONS order) is that reason",
@@ -71,7 +70,7 @@ def snapshot_key(files: list[WrittenFile], day: int, snapshot: str, pop) -> dict
     per_file = {}
     valid_niks, valid_codes = [], []
     for f, wins in zip(files, winners, strict=True):
-        style = STYLES[f.code]
+        style = f.style
         valid = f.reason < 0
         flag_rows = checks.flags(f.cols)
         nik = _nik_numbers(f)

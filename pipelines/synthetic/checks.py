@@ -31,7 +31,10 @@ _DATE_PATTERNS = [
 
 
 def normalized(text: pa.Array) -> pa.Array:
-    return pc.replace_substring(pc.utf8_upper(pc.utf8_trim_whitespace(text)), "_", " ")
+    """A coded value as the rules read it (rules._norm): '_' as a space, trimmed, runs of white space
+    collapsed, upper case; so any accepted spelling of a valid value stays valid, whatever the style."""
+    spaced = pc.replace_substring(text, "_", " ")
+    return pc.utf8_upper(pc.replace_substring_regex(pc.utf8_trim_whitespace(spaced), r"\s+", " "))
 
 
 def _digits(text: pa.Array, span: tuple[int, int]) -> np.ndarray:

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pipelines.synthetic import checks, defects, writers
+from pipelines.synthetic import checks, defects, siak, writers
 from pipelines.synthetic.calendar import NEVER
 from pipelines.synthetic.lifecycle import State, state_on
 from pipelines.synthetic.population import Population
 from pipelines.synthetic.reference import villages
-from pipelines.synthetic.render import render
-from pipelines.synthetic.styles import STYLES
+from pipelines.synthetic.render import draws, render
+from pipelines.synthetic.styles import STYLES, FileStyle
 
 EXACT_DUPLICATE_RATE = 0.0005
 
@@ -25,6 +25,7 @@ class WrittenFile:
     """What was written for one regency, row-aligned, for the answer key."""
 
     code: str
+    style: FileStyle
     path: Path
     cols: dict[str, pa.Array]
     person: np.ndarray
@@ -49,14 +50,28 @@ def _listings(pop: Population, day: int):
     return person, village, state_day, kind, newcomer
 
 
-def write_snapshot(pop: Population, day: int, folder: Path, seed: int, index: int) -> list[WrittenFile]:
+def write_snapshot(
+    pop: Population,
+    day: int,
+    folder: Path,
+    seed: int,
+    index: int,
+    styles: dict[str, FileStyle] = STYLES,
+    attrs: siak.SiakAttributes | None = None,
+) -> list[WrittenFile]:
+    """Write one file per regency in `styles` (a family of styles.FAMILIES); `attrs` feed SIAK's columns.
+
+    The random streams depend on the regency and on its default style only, so every family lists the
+    same rows with the same defects and duplicates: the same answer key, only presented differently.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     v = villages()
     person_all, village_all, day_all, kind_all, newcomer_all = _listings(pop, day)
     file_of_row = v.regency4[village_all]
     out = []
-    for f_index, (code, style) in enumerate(STYLES.items()):
+    for f_index, (code, style) in enumerate(styles.items()):
         rng = np.random.default_rng([seed, 1, index, f_index])
+        spare = np.random.default_rng([seed, 2, index, f_index])  # draws only other families need
         sel = np.flatnonzero(file_of_row == code)
         person, village, state_day, kind, newcomer = (
             a[sel] for a in (person_all, village_all, day_all, kind_all, newcomer_all)
@@ -66,12 +81,14 @@ def write_snapshot(pop: Population, day: int, folder: Path, seed: int, index: in
             a[order] for a in (person, village, state_day, kind, newcomer)
         )
         state = state_on(pop, person, state_day)
-        cols = render(style, pop, person, village, state, newcomer, rng)
-        cells = {}
-        if "TGL_LHR" in style.xlsx_date_cells:
-            cells["TGL_LHR"] = pop.birth[person].copy()
-        if "TGL_ENTRI" in style.xlsx_date_cells:
-            cells["TGL_ENTRI"] = state.entry.copy()
+        draw = draws(STYLES[code], len(person), rng, spare)
+        needs_siak = set(style.columns) & set(siak.COLUMNS)
+        if needs_siak and attrs is None:
+            raise ValueError(f"{style.file_name}: SIAK columns {sorted(needs_siak)} need SiakAttributes")
+        extra = siak.columns(attrs, pop, person, state_day) if needs_siak else None
+        cols = render(style, pop, person, village, state, newcomer, draw, extra)
+        days_of = {"TGL_LHR": pop.birth[person], "TGL_REKAM": state.recorded, "TGL_ENTRI": state.entry}
+        cells = {c: days_of[c].copy() for c in sorted(style.xlsx_date_cells)}
 
         plain = (kind == 0) & ~pop.protected[person] & (pop.moved[person] == NEVER)
         n_dup = max(1, int(rng.binomial(len(person), EXACT_DUPLICATE_RATE)))
@@ -98,7 +115,7 @@ def write_snapshot(pop: Population, day: int, folder: Path, seed: int, index: in
             writers.write_csv(path, style, cols)
         else:
             writers.write_xlsx(path, style, cols, cells)
-        out.append(WrittenFile(code, path, cols, person, state, kind, reason))
+        out.append(WrittenFile(code, style, path, cols, person, state, kind, reason))
     return out
 
 

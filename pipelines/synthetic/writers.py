@@ -59,14 +59,15 @@ _NUMERIC_CELLS = {"NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL"}
 
 
 def write_xlsx(path: Path, style: FileStyle, cols: dict[str, pa.Array], cells: dict[str, np.ndarray]) -> None:
-    """First sheet, header in row 1; date columns as real date cells, NIK/NO_KK as text, codes as numbers."""
+    """First sheet, header in row 1; date columns as real date cells, NIK/NO_KK as text, codes as numbers
+    (or as text cells, keeping their zero padding, with style.xlsx_code_cells 'text')."""
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("DATA")
     ws.append([style.header[c] for c in style.columns])
     columns = []
     for c in style.columns:
         values = [v or None for v in cols[c].to_pylist()]
-        if c in _NUMERIC_CELLS:
+        if c in _NUMERIC_CELLS and style.xlsx_code_cells == "number":
             values = [int(v) if v is not None and v.isdigit() else v for v in values]
         if c in cells:
             days = cells[c]
