@@ -3,28 +3,20 @@
 import dagster as dg
 
 from pipelines.assets.checks import gx_ingested_file, gx_marts, gx_snapshot, gx_warnings
-from pipelines.assets.ingestion import regency_extract, snapshot_registry
+from pipelines.assets.ingestion import extract_inventory, regency_extract
 from pipelines.assets.marts import dbt_marts, dbt_resource
 from pipelines.assets.publication import audit_reports, published
-from pipelines.jobs import audit_reports_job, build_and_publish_job, ingest_extract_job, snapshot_job
+from pipelines.jobs import audit_reports_job, build_and_publish_job, judge_extracts_job, land_extract_job
 from pipelines.resources import KtpSettings
-from pipelines.sensors import new_extracts, rebuild_after_snapshot
+from pipelines.sensors import new_extracts, rebuild_after_landing
 
 defs = dg.Definitions(
-    assets=[regency_extract, snapshot_registry, dbt_marts, published, audit_reports],
+    assets=[regency_extract, extract_inventory, dbt_marts, published, audit_reports],
     asset_checks=[gx_ingested_file, gx_snapshot, gx_marts, gx_warnings],
-    jobs=[ingest_extract_job, snapshot_job, build_and_publish_job, audit_reports_job],
-    # In `make dev`: new files are loaded, their snapshot resolved (declarative automation), then the
-    # marts rebuilt, checked and published.
-    sensors=[
-        new_extracts,
-        dg.AutomationConditionSensorDefinition(
-            "ktp_automation",
-            target=dg.AssetSelection.assets(snapshot_registry),
-            default_status=dg.DefaultSensorStatus.RUNNING,
-        ),
-        rebuild_after_snapshot,
-    ],
+    jobs=[land_extract_job, build_and_publish_job, judge_extracts_job, audit_reports_job],
+    # In `make dev`: new files land (in parallel), then one dbt build judges what changed and rebuilds
+    # the marts of its snapshots, the checks run, and the marts are published.
+    sensors=[new_extracts, rebuild_after_landing],
     resources={"ktp": KtpSettings(), "dbt": dbt_resource},
     # Steps run one after another in the run's own process: DuckDB takes one writer per file, and
     # a subprocess per step would only add start-up cost on two cores.

@@ -1,18 +1,18 @@
-"""The publish gate across runs: were the files and snapshots that feed the marts checked, and did they pass?
+"""The publish gate: were the files and snapshots that feed the marts checked after their last change,
+and did they pass?
 
-Blocking checks stop their own run, but a file's checks run in that file's run: the run that builds
-and publishes the marts must look back. It publishes only if every file currently loaded was
-validated after it was loaded and passed, every snapshot likewise, and no file was refused.
+The per-file and per-snapshot checks validate, in one go per run, every file and snapshot that changed
+since its last validation (`files_to_validate`, `snapshots_to_validate`). The run that publishes looks
+back over all of them: it publishes only if every file currently loaded was validated after it was
+judged and passed, every snapshot likewise after it was last deduplicated, and no file was refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
-
-from pipelines.quality.history import DDL as HISTORY_DDL
-from pipelines.warehouse import ensure_schema
 
 # The latest validation of each file and snapshot: one row per (suite, snapshot, regency).
 LATEST_VALIDATIONS = """
@@ -29,6 +29,10 @@ select * from runs
 qualify row_number() over (partition by suite, snapshot_date, regency_code order by validated_at desc) = 1
 """
 
+# What changed since its last validation: (snapshot, regency) files and snapshots, with when.
+_FILES = "select snapshot_date, regency_code, source_file, loaded_at from ingest.files order by 1, 2"
+_SNAPSHOTS = "select snapshot_date, max(resolved_at) from ingest.files group by 1 order by 1"
+
 
 @dataclass
 class GateVerdict:
@@ -40,32 +44,57 @@ class GateVerdict:
         return not self.problems
 
 
-def evaluate(conn: duckdb.DuckDBPyConnection) -> GateVerdict:
-    ensure_schema(conn)
-    conn.execute(HISTORY_DDL)
-    verdict = GateVerdict()
-    latest = {
-        (r[0], r[1], r[2]): r
-        for r in conn.execute(
-            LATEST_VALIDATIONS
-        ).fetchall()  # suite, snapshot, regency, run, at, passed, failed
+def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        r[0] for r in conn.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
     }
-    files = conn.execute(
-        "select snapshot_date, regency_code, source_file, loaded_at from ingest.files order by 1, 2"
-    ).fetchall()
+
+
+def _latest(conn: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:
+    if "audit.validation_history" not in _tables(conn):
+        return {}
+    # suite, snapshot, regency -> (suite, snapshot, regency, run, at, passed, failed)
+    return {(r[0], r[1], r[2]): r for r in conn.execute(LATEST_VALIDATIONS).fetchall()}
+
+
+def _stale(latest: dict, key: tuple, since) -> bool:
+    v = latest.get(key)
+    return v is None or v[4] < since
+
+
+def files_to_validate(conn: duckdb.DuckDBPyConnection) -> list[tuple[date, str]]:
+    latest = _latest(conn)
+    return [
+        (s, r)
+        for s, r, _, at in conn.execute(_FILES).fetchall()
+        if _stale(latest, ("ingested_file", s, r), at)
+    ]
+
+
+def snapshots_to_validate(conn: duckdb.DuckDBPyConnection) -> list[date]:
+    latest = _latest(conn)
+    return [s for s, at in conn.execute(_SNAPSHOTS).fetchall() if _stale(latest, ("snapshot", s, None), at)]
+
+
+def evaluate(conn: duckdb.DuckDBPyConnection) -> GateVerdict:
+    verdict = GateVerdict()
+    if not {"ingest.files", "ingest.file_errors"} <= _tables(conn):
+        verdict.problems.append("the extracts were not judged (dbt did not build ingest.files)")
+        return verdict
+    latest = _latest(conn)
+    files = conn.execute(_FILES).fetchall()
     if not files:
         verdict.problems.append("no extract is loaded")
     for snapshot, regency, source_file, loaded_at in files:
         v = latest.get(("ingested_file", snapshot, regency))
-        if v is None or v[4] < loaded_at:
+        if _stale(latest, ("ingested_file", snapshot, regency), loaded_at):
             verdict.problems.append(f"{source_file}: not validated since it was loaded")
         elif not v[5]:
             verdict.problems.append(f"{source_file}: failed {', '.join(v[6] or [])} (run {v[3]})")
-    for snapshot in sorted({f[0] for f in files}):
-        newest_load = max(f[3] for f in files if f[0] == snapshot)
+    for snapshot, resolved_at in conn.execute(_SNAPSHOTS).fetchall():
         v = latest.get(("snapshot", snapshot, None))
-        if v is None or v[4] < newest_load:
-            verdict.problems.append(f"snapshot {snapshot}: not validated since its last file was loaded")
+        if _stale(latest, ("snapshot", snapshot, None), resolved_at):
+            verdict.problems.append(f"snapshot {snapshot}: not validated since its files last changed")
         elif not v[5]:
             verdict.problems.append(f"snapshot {snapshot}: failed {', '.join(v[6] or [])} (run {v[3]})")
     for source_file, error in conn.execute(

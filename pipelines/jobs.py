@@ -1,36 +1,36 @@
-"""Jobs: the units the headless run and the sensor launch."""
+"""Jobs: the units the headless run and the sensors launch."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.ingestion import (
-    extract_partitions,
-    regency_extract,
-    snapshot_partitions,
-    snapshot_registry,
-)
+from pipelines.assets.ingestion import extract_inventory, extract_partitions, regency_extract
 from pipelines.assets.marts import dbt_marts
 from pipelines.assets.publication import audit_reports, published
 
-ingest_extract_job = dg.define_asset_job(
-    "ingest_extract",
+land_extract_job = dg.define_asset_job(
+    "land_extract",
     selection=dg.AssetSelection.assets(regency_extract),
     partitions_def=extract_partitions,
-    description="Load one regency file (partition regency|snapshot) and run its checks.",
-)
-
-snapshot_job = dg.define_asset_job(
-    "resolve_snapshot",
-    selection=dg.AssetSelection.assets(snapshot_registry),
-    partitions_def=snapshot_partitions,
-    description="Resolve duplicate NIKs across one snapshot's files and run the snapshot checks.",
+    description="Land one regency file (partition regency|snapshot) as Parquet, after its whole-file checks.",
 )
 
 build_and_publish_job = dg.define_asset_job(
     "build_and_publish",
-    selection=dg.AssetSelection.assets(dbt_marts, published),
-    description="dbt build of every model and test, the GX checks of the marts, then the publication.",
+    selection=dg.AssetSelection.assets(extract_inventory, dbt_marts, published),
+    description=(
+        "One dbt build: judge the files that changed, deduplicate their snapshots, rebuild those "
+        "snapshots' marts, run every test; the GX checks of changed files, snapshots and the marts; "
+        "then the publication."
+    ),
+)
+
+# The ingest layer alone (judging, deduplication, bookkeeping) and its checks, without marts.
+judge_extracts_job = dg.define_asset_job(
+    "judge_extracts",
+    selection=dg.AssetSelection.key_prefixes(["ingest"]).upstream()
+    - dg.AssetSelection.assets(regency_extract),
+    description="Judge the landed files and deduplicate their snapshots, with the file and snapshot checks.",
 )
 
 # Separate from build_and_publish on purpose: auditors need the reports most when a check blocked it.

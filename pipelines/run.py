@@ -1,8 +1,10 @@
-"""The headless main job (`make run`): ingest every extract, resolve snapshots, build, check, publish.
+"""The headless main job (`make run`): land every changed extract, then build, check and publish.
 
-Runs the same Dagster jobs the UI runs, in this process, one after another: one run per file
-partition (each file is its own unit of work), one per snapshot, then one run for the marts, their
-checks and the publication. Exit status 0 only when everything succeeded and was published.
+Files land in parallel in this process (pipelines/ingest/landing.py, the code of the `regency_extract`
+asset), each recorded as its partition's materialization; then one Dagster run does one dbt build
+(judging what changed, deduplication, the marts of the changed snapshots), the checks of every changed
+file and snapshot in one go, and the publication; a second writes the audit reports. Exit status 0
+only when everything succeeded and was published.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -18,11 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from pipelines import up_to_date
 from pipelines.dbt_manifest import parsing_in_background
-from pipelines.ingest.contract import REGENCIES
-from pipelines.ingest.discovery import partition_key, scan
+from pipelines.ingest.discovery import scan
+from pipelines.ingest.landing import land_all
 from pipelines.quality.context import import_gx_in_background
 from pipelines.settings import Settings
 
@@ -40,8 +44,9 @@ class RunOutcome:
     finished_at: str = ""
     run_ids: list[str] = field(default_factory=list)
     snapshots: list[str] = field(default_factory=list)
-    files_loaded: int = 0
+    files_loaded: int = 0  # landed anew in this run
     files_unchanged: int = 0
+    files_dropped: list[str] = field(default_factory=list)  # left the raw directory, so the warehouse
     published: bool = False
     up_to_date: bool = False  # nothing changed since the current publication: nothing was rebuilt
     problems: list[Problem] = field(default_factory=list)
@@ -161,76 +166,81 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         return outcome
 
     # Skip what has not changed before paying for Dagster, dbt or GX start-up (see up_to_date.py).
-    state = up_to_date.read_state(settings)
-    unchanged = up_to_date.unchanged_files(inventory, state)
-    outcome.files_unchanged = len(unchanged)
-
-    # Every (regency, snapshot) that has at least one candidate file is a partition to run: the asset
-    # itself reports files that cannot be loaded (two files for one regency, unreadable, ...).
-    keys = {e.partition_key for e in inventory.extracts}
-    for rejected in inventory.rejected:
-        code = rejected.path.name[:4]
-        if code in REGENCIES:
-            keys.add(partition_key(rejected.snapshot.isoformat(), code))
-    to_run = sorted(keys - unchanged, key=lambda k: (k.split("|")[1], k.split("|")[0]))
-    stale_snapshots = [
-        s
-        for s in outcome.snapshots
-        if not up_to_date.snapshot_is_current(s, inventory, state, any(k.endswith(f"|{s}") for k in to_run))
-    ]
-    if (
-        publish
-        and not to_run
-        and not stale_snapshots
-        and up_to_date.reports_present(settings)
-        and up_to_date.published_fingerprint(settings) == up_to_date.inputs_fingerprint(settings, state)
-    ):
+    if publish and up_to_date.is_current(settings, inventory):
         # Nothing changed since the current publication: not even the code location is loaded.
         outcome.published = outcome.up_to_date = True
+        outcome.files_unchanged = len(inventory.extracts)
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
 
-    # Started now, dbt's parse overlaps the imports and ingestion (dbt_manifest.start_parse).
-    with parsing_in_background(settings, enabled=publish) as wait_for_parse:
+    # Started now, dbt's parse overlaps the imports and the landing (dbt_manifest.start_parse).
+    with parsing_in_background(settings) as wait_for_parse:
+        # GX's import overlaps the landing and the dbt build. What both threads import is imported
+        # here first: two threads importing one module at once can meet it half-initialised
+        # (sqlalchemy.orm.exc, seen once in 68 runs).
+        import pandas  # noqa: F401
+        import sqlalchemy.orm  # noqa: F401
+
+        from pipelines.assets.ingestion import landed_metadata, regency_extract
         from pipelines.definitions import defs
 
-        if publish:
-            import_gx_in_background()
+        import_gx_in_background()
+        started = time.perf_counter()
+        landing_run = f"landing-{uuid.uuid4()}"
+        landed, dropped = land_all(settings.landing_dir, inventory, run_id=landing_run)
+        outcome.runs.append(
+            {"job": "landing", "partition": None, "seconds": round(time.perf_counter() - started, 3)}
+        )
+        outcome.run_ids.append(landing_run)
+        outcome.files_dropped = dropped
+        for result in landed:
+            if result.status == "refused":
+                outcome.problems.append(
+                    Problem("ingest", result.source_file, f"{result.source_file}: {result.error}")
+                )
+            elif result.status == "unchanged":
+                outcome.files_unchanged += 1
+            else:
+                outcome.files_loaded += 1
+                outcome.steps.append(
+                    {
+                        "job": "landing",
+                        "partition": result.partition_key,
+                        "step": "regency_extract",
+                        "status": "success",
+                        "seconds": result.seconds,
+                    }
+                )
 
         existing = set(instance.get_dynamic_partitions("snapshots"))
         instance.add_dynamic_partitions("snapshots", [s for s in outcome.snapshots if s not in existing])
+        # Each landed file is its partition's materialization, as if it had had its own run.
+        for result in landed:
+            if result.status == "landed":
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(
+                        asset_key=regency_extract.key,
+                        partition=result.partition_key,
+                        metadata=landed_metadata(result),
+                        tags={DATA_VERSION_TAG: result.sha256 or ""},
+                    )
+                )
 
-        def launch(job: str, partition: str | None = None) -> dg.ExecuteInProcessResult:
+        def launch(job: str) -> dg.ExecuteInProcessResult:
             started = time.perf_counter()
             result = defs.resolve_job_def(job).execute_in_process(
-                partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+                instance=instance, raise_on_error=False, run_config=run_config
             )
             outcome.runs.append(
-                {"job": job, "partition": partition, "seconds": round(time.perf_counter() - started, 3)}
+                {"job": job, "partition": None, "seconds": round(time.perf_counter() - started, 3)}
             )
             return result
 
-        for key in to_run:
-            result = launch("ingest_extract", key)
-            outcome.record(result, "ingest", key, key)
-            for mat in result.get_asset_materialization_events():
-                meta = mat.materialization.metadata
-                skipped = meta.get("unchanged")
-                if skipped is not None and skipped.value:
-                    outcome.files_unchanged += 1
-                else:
-                    outcome.files_loaded += 1
-        for rejected in inventory.rejected:
-            if rejected.path.name[:4] not in REGENCIES:
-                outcome.problems.append(Problem("ingest", rejected.source_file, rejected.problem))
-
-        for snapshot in stale_snapshots:
-            outcome.record(launch("resolve_snapshot", snapshot), "snapshot", snapshot, snapshot)
-
+        wait_for_parse()
         if not publish:
+            outcome.record(launch("judge_extracts"), "marts", "judge_extracts")
             outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             return outcome
-        wait_for_parse()
         result = launch("build_and_publish")
         outcome.record(result, "marts", "build_and_publish")
         outcome.published = result.success and any(

@@ -1,41 +1,55 @@
-"""Picking up new and changed extracts while `make dev` runs."""
+"""Picking up new, changed and removed extracts while `make dev` runs."""
 
+import hashlib
 import json
 
 import dagster as dg
 
-from pipelines.assets.ingestion import regency_extract, snapshot_partitions, snapshot_registry
+from pipelines.assets.ingestion import regency_extract, snapshot_partitions
 from pipelines.ingest.discovery import scan
-from pipelines.jobs import audit_reports_job, build_and_publish_job
+from pipelines.ingest.landing import plan
+from pipelines.jobs import audit_reports_job, build_and_publish_job, land_extract_job
 from pipelines.resources import KtpSettings
 
 
 @dg.sensor(
     name="new_extracts",
-    asset_selection=[regency_extract],
     minimum_interval_seconds=30,
+    jobs=[land_extract_job, build_and_publish_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Adds snapshot partitions and loads every extract file that is new or changed.",
+    description=(
+        "Adds snapshot partitions and lands every extract file that is new or changed (files land in "
+        "parallel); when files were removed, rebuilds so that their rows leave the warehouse."
+    ),
 )
 def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.SensorResult:
     settings = ktp.resolve()
     inventory = scan(settings.raw_dir)
-    # size + mtime is a cheap change signal; the asset itself compares sha256 and skips true repeats.
+    work, _ = plan(inventory)
+    # size + mtime of every candidate file is a cheap change signal; landing compares sha256 itself.
     seen: dict[str, list[int]] = json.loads(context.cursor) if context.cursor else {}
     current: dict[str, list[int]] = {}
     requests = []
-    for extract in inventory.extracts:
-        stat = extract.path.stat()
-        signature = [stat.st_size, stat.st_mtime_ns]
-        current[extract.source_file] = signature
-        if seen.get(extract.source_file) != signature:
+    for item in work:
+        paths = [item.extract.path] if item.extract else [p.path for p in item.problems]
+        signature = [v for p in paths for v in (p.stat().st_size, p.stat().st_mtime_ns)]
+        current[item.partition_key] = signature
+        if seen.get(item.partition_key) != signature:
             requests.append(
                 dg.RunRequest(
-                    run_key=f"{extract.source_file}:{signature[0]}:{signature[1]}",
-                    partition_key=extract.partition_key,
-                    asset_selection=[regency_extract.key],
+                    run_key=f"{item.partition_key}:{':'.join(map(str, signature))}",
+                    partition_key=item.partition_key,
+                    job_name=land_extract_job.name,
                 )
             )
+    removed = sorted(set(seen) - set(current))
+    if removed:
+        requests.append(
+            dg.RunRequest(
+                run_key="removed:" + hashlib.sha256(json.dumps([removed, current]).encode()).hexdigest()[:16],
+                job_name=build_and_publish_job.name,
+            )
+        )
     existing = set(context.instance.get_dynamic_partitions(snapshot_partitions.name))
     new_snapshots = [s for s in inventory.snapshots if s not in existing]
     return dg.SensorResult(
@@ -48,14 +62,16 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
 
 
 @dg.asset_sensor(
-    asset_key=snapshot_registry.key,
+    asset_key=regency_extract.key,
     jobs=[build_and_publish_job, audit_reports_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="After a snapshot is resolved, rebuilds every mart, checks them, publishes, writes reports.",
+    description=(
+        "After a file lands, one dbt build judges what changed, rebuilds the marts of its snapshot, "
+        "checks them, publishes and writes the reports."
+    ),
 )
-def rebuild_after_snapshot(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
-    # The whole dbt build, not a subset: seeds, models and every test belong together, and the
-    # publication needs all marts of all snapshots. Runs queue one at a time (dagster.yaml).
+def rebuild_after_landing(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    # Runs queue one at a time (dagster.yaml); a build finds every file landed before it started.
     key = f"{asset_event.run_id}:{asset_event.timestamp}"
     yield dg.RunRequest(run_key=f"build:{key}", job_name=build_and_publish_job.name)
     yield dg.RunRequest(run_key=f"reports:{key}", job_name=audit_reports_job.name)

@@ -1,15 +1,15 @@
 """What a re-run may skip because nothing it depends on has changed.
 
-The assets themselves are idempotent (a file whose sha256 is loaded is not read again), but launching
-their runs, starting dbt and the GX context costs seconds even when there is nothing to do. The
-headless run asks here first:
+Landing skips unchanged files and the incremental dbt models rebuild only what changed, but launching a
+Dagster run, starting dbt and the GX context costs seconds even when there is nothing to do. The
+headless run asks here first, reading only the landing records and the warehouse (read-only):
 
-- a file is unchanged when its sha256 is the one loaded, it has no recorded error, and its latest
-  validation passed after it was loaded;
-- a snapshot is current when none of its files changed, its files in the warehouse are exactly the
-  ones in the raw directory, and its latest validation passed after its newest load;
-- the publication is current when the fingerprint of everything the marts depend on (loaded files,
-  the code, the dbt project, the suites, the thresholds) equals the one recorded in its manifest.
+- every file of the raw directory is the one landed (same size and modification time as landed, or
+  else the same sha256), and nothing is landed that left the raw directory;
+- the warehouse judged exactly those landings, and the publish gate is open (every file and snapshot
+  passed its checks after its last change, no file refused);
+- the fingerprint of everything the marts depend on (the judged files, the code, the dbt project, the
+  suites, the thresholds) equals the one recorded in the current publication's manifest.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from pipelines.gate import LATEST_VALIDATIONS
+from pipelines import gate
 from pipelines.ingest.discovery import Inventory
+from pipelines.ingest.landing import FILE_RECORD, partition_dir, plan, read_record
 from pipelines.ingest.readers import sha256_of
 from pipelines.publish.dbt_docs import docs_dir
 from pipelines.quality.context import data_docs_dir
@@ -42,73 +41,58 @@ _CODE_FILES = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.
 _THRESHOLDS = ("KTP_MAX_REJECT_RATE", "KTP_OUTLIER_Z", "KTP_POPULATION_TOLERANCE")
 
 
-@dataclass
-class WarehouseState:
-    files: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)  # sha256, loaded_at
-    errors: set[tuple[str, str | None]] = field(default_factory=set)
-    validated: dict[tuple[str, str, str | None], tuple[datetime, bool]] = field(default_factory=dict)
-
-
-def read_state(settings: Settings) -> WarehouseState:
-    state = WarehouseState()
-    if not settings.warehouse.exists():
-        return state
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-        tables = {
-            r[0]
-            for r in conn.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
-        }
-        if "ingest.files" in tables:
-            for snapshot, regency, sha, loaded_at in conn.execute(
-                "select snapshot_date::varchar, regency_code, sha256, loaded_at from ingest.files"
-            ).fetchall():
-                state.files[(snapshot, regency)] = (sha, loaded_at)
-        if "ingest.file_errors" in tables:
-            state.errors = {
-                (r[0], r[1])
-                for r in conn.execute(
-                    "select snapshot_date::varchar, regency_code from ingest.file_errors"
-                ).fetchall()
-            }
-        if "audit.validation_history" in tables:
-            for suite, snapshot, regency, _, at, passed, _ in conn.execute(LATEST_VALIDATIONS).fetchall():
-                key = (suite, snapshot.isoformat() if snapshot else None, regency)
-                state.validated[key] = (at, bool(passed))
-    return state
-
-
-def _passed_since(state: WarehouseState, key: tuple[str, str, str | None], since: datetime) -> bool:
-    validated = state.validated.get(key)
-    return validated is not None and validated[1] and validated[0] >= since
-
-
-def unchanged_files(inventory: Inventory, state: WarehouseState) -> set[str]:
-    """Partition keys whose file needs no run."""
-    unchanged = set()
-    for extract in inventory.extracts:
-        snapshot = extract.snapshot.isoformat()
-        loaded = state.files.get((snapshot, extract.regency_code))
-        if (
-            loaded is not None
-            and (snapshot, extract.regency_code) not in state.errors
-            and _passed_since(state, ("ingested_file", snapshot, extract.regency_code), loaded[1])
-            and sha256_of(extract.path) == loaded[0]
+def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
+    """`snapshot|regency|sha256` of every file when each is the one landed, else None (work to do)."""
+    work, unassigned = plan(inventory)
+    if unassigned:
+        return None  # refused files: the run must say so and fail
+    out = []
+    wanted = set()
+    for item in work:
+        if item.extract is None or item.problems:
+            return None
+        part = partition_dir(settings.landing_dir, item.snapshot.isoformat(), item.extract.regency_code)
+        wanted.add(part)
+        record = read_record(part / FILE_RECORD)
+        if record is None or record["error"] is not None or record["source_file"] != item.extract.source_file:
+            return None
+        stat = item.extract.path.stat()
+        if (record["size_bytes"], record["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns) and (
+            sha256_of(item.extract.path) != record["sha256"]
         ):
-            unchanged.add(extract.partition_key)
-    return unchanged
+            return None
+        out.append(f"{item.snapshot.isoformat()}|{item.extract.regency_code}|{record['sha256']}")
+    landed = {p for p in settings.landing_dir.glob("snapshot_date=*/regency_code=*")}
+    landed = {p for p in landed if (p / FILE_RECORD).exists() and read_record(p / FILE_RECORD) is not None}
+    if landed != wanted:
+        return None
+    return sorted(out)
 
 
-def snapshot_is_current(snapshot: str, inventory: Inventory, state: WarehouseState, changed: bool) -> bool:
-    if changed or any(r.snapshot.isoformat() == snapshot for r in inventory.rejected):
+def judged_files(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """`snapshot|regency|sha256` of every file the warehouse holds: what a publication was made from."""
+    rows = conn.execute("select snapshot_date::varchar, regency_code, sha256 from ingest.files").fetchall()
+    return sorted(f"{s}|{r}|{sha}" for s, r, sha in rows)
+
+
+def is_current(settings: Settings, inventory: Inventory) -> bool:
+    """True when the current publication was made from exactly this raw directory and this code."""
+    landed = landed_files(settings, inventory)
+    if landed is None or not settings.warehouse.exists() or not reports_present(settings):
         return False
-    present = {e.regency_code for e in inventory.extracts if e.snapshot.isoformat() == snapshot}
-    loaded = {regency: at for (snap, regency), (_, at) in state.files.items() if snap == snapshot}
-    if set(loaded) != present or not loaded or any(s == snapshot for s, _ in state.errors):
+    published = published_fingerprint(settings)
+    if published is None:
         return False
-    return _passed_since(state, ("snapshot", snapshot, None), max(loaded.values()))
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            verdict = gate.evaluate(conn)
+            judged = judged_files(conn) if verdict.open else None
+    except duckdb.Error:
+        return False
+    return judged == landed and published == inputs_fingerprint(settings, judged)
 
 
-def inputs_fingerprint(settings: Settings, state: WarehouseState) -> str:
+def inputs_fingerprint(settings: Settings, files: list[str]) -> str:
     digest = hashlib.sha256()
     for root, patterns in _CODE_ROOTS:
         for pattern in patterns:
@@ -119,8 +103,7 @@ def inputs_fingerprint(settings: Settings, state: WarehouseState) -> str:
     for path in _CODE_FILES:
         digest.update(path.read_bytes())
     inputs = {
-        "files": sorted(f"{s}|{r}|{sha}" for (s, r), (sha, _) in state.files.items()),
-        "errors": sorted(f"{s}|{r}" for s, r in state.errors),
+        "files": sorted(files),
         "dbt_vars": settings.dbt_vars(),
         "max_reject_rate": settings.max_reject_rate,
         "thresholds": {k: os.environ.get(k, "") for k in _THRESHOLDS},

@@ -1,20 +1,18 @@
 """Opening the DuckDB warehouse the same way everywhere.
 
 DuckDB allows one writing process per file, so connections are short-lived (a `with` block per
-step) and always closed, even when the step fails; dbt runs as a subprocess between our steps.
+step) and always closed, even when the step fails; dbt runs as a subprocess between our steps. Only
+dbt writes the data tables; Python writes the validation history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import duckdb
 
 from pipelines.settings import Settings
-
-SCHEMA_SQL = Path(__file__).parent / "ingest" / "schema.sql"
 
 
 @contextmanager
@@ -33,7 +31,3 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
         yield conn
     finally:
         conn.close()
-
-
-def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute(SCHEMA_SQL.read_text(encoding="utf-8"))

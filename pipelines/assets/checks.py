@@ -1,90 +1,94 @@
 """Great Expectations suites as Dagster asset checks (GX 1.x called directly; dagster-ge is GX 0.x only).
 
-Each suite file in expectations/ guards one asset: `ingested_file` each regency file, `snapshot` each
-snapshot, `marts` the marts (blocking), `warnings` the district and regency figures (reported only).
+Each suite file in expectations/ guards one asset: `ingested_file` each judged file and `snapshot` each
+snapshot (both on ingest/files, the judged files' bookkeeping), `marts` the marts (blocking),
+`warnings` the district and regency figures (reported only). The file and snapshot checks validate,
+in one step per run, every file and snapshot that changed since its last validation; each still gets
+its own result (Data Docs page, rows in audit.validation_history) that the publish gate reads.
 """
-
-from datetime import date
 
 import dagster as dg
 
-from pipelines.assets.ingestion import (
-    extract_partitions,
-    regency_extract,
-    snapshot_partitions,
-    snapshot_registry,
-)
-from pipelines.ingest.contract import dotted_regency
+from pipelines import gate
 from pipelines.publish.mart_keys import MART_KEYS as PUBLISHED_MART_KEYS
-from pipelines.quality.runner import SuiteOutcome, run_suite
+from pipelines.quality.runner import SuiteOutcome, run_suite, run_suites
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.warehouse import connect
 
 # The published marts, in their contract order (pipelines/publish/mart_keys.py holds their keys).
 MART_NAMES = list(PUBLISHED_MART_KEYS)
-# dbt models get their schema as key prefix: marts/coverage_province.
+# dbt models get their schema as key prefix: marts/coverage_province, ingest/files.
 MART_KEYS = [dg.AssetKey(["marts", name]) for name in MART_NAMES]
 PROVINCE = dg.AssetKey(["marts", "coverage_province"])
+JUDGED_FILES = dg.AssetKey(["ingest", "files"])
 
 
-def check_result(outcome: SuiteOutcome, *, blocking: bool = True) -> dg.AssetCheckResult:
-    failed = outcome.failed + outcome.warnings
+def _failed_expectations(outcomes: list[SuiteOutcome]) -> dict[str, object]:
+    return {
+        f"{' '.join(str(v) for v in (o.snapshot_date, o.regency_code) if v)} {e.rule}".strip(): (
+            e.error or e.observed_value
+        )
+        for o in outcomes
+        for e in o.failed + o.warnings
+    }
+
+
+def check_result(outcomes: list[SuiteOutcome], *, suite: str, blocking: bool = True) -> dg.AssetCheckResult:
+    warned = [e for o in outcomes for e in o.warnings]
     return dg.AssetCheckResult(
-        passed=outcome.success and (blocking or not outcome.warnings),
+        passed=all(o.success for o in outcomes) and (blocking or not warned),
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-        description=outcome.summary(),
+        description="\n".join(o.summary() for o in outcomes)
+        or f"{suite}: nothing changed since its last validation",
         metadata={
-            "suite": outcome.suite,
-            "snapshot_date": str(outcome.snapshot_date or ""),
-            "regency_code": outcome.regency_code or "",
-            "expectations": len(outcome.expectations),
-            "failed_expectations": dg.MetadataValue.json(
-                {e.rule: (e.error or e.observed_value) for e in failed}
+            "suite": suite,
+            "validated": dg.MetadataValue.json(
+                [" ".join(str(v) for v in (o.snapshot_date, o.regency_code) if v) for o in outcomes]
             ),
-            "validated_in_s": round(outcome.duration_s, 3),
-            "data_docs": dg.MetadataValue.path(str(outcome.docs_page or outcome.docs_index or "")),
+            "expectations": sum(len(o.expectations) for o in outcomes),
+            "failed_expectations": dg.MetadataValue.json(_failed_expectations(outcomes)),
+            "validated_in_s": round(sum(o.duration_s for o in outcomes), 3),
+            "data_docs": dg.MetadataValue.path(str(outcomes[-1].docs_index if outcomes else "")),
         },
     )
 
 
 @dg.asset_check(
-    asset=regency_extract,
+    asset=JUDGED_FILES,
     name="gx_ingested_file",
     blocking=True,
     pool=WAREHOUSE_POOL,
-    partitions_def=extract_partitions,
-    description="GX suite expectations/ingested_file.json: reject rate within the limit, required columns.",
+    description=(
+        "GX suite expectations/ingested_file.json for every file judged since its last validation: reject "
+        "rate within the limit, required columns present."
+    ),
 )
 def gx_ingested_file(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
-    keys = context.partition_key.keys_by_dimension
-    outcome = run_suite(
-        ktp.resolve(),
-        "ingested_file",
-        asset="regency_extract",
-        snapshot_date=date.fromisoformat(keys["snapshot"]),
-        regency_code=dotted_regency(keys["regency"]),
-        run_id=context.run.run_id,
+    settings = ktp.resolve()
+    with connect(settings, read_only=True) as conn:
+        scopes = gate.files_to_validate(conn)
+    outcomes = run_suites(
+        settings, "ingested_file", scopes, asset="regency_extract", run_id=context.run.run_id
     )
-    return check_result(outcome)
+    return check_result(outcomes, suite="ingested_file")
 
 
 @dg.asset_check(
-    asset=snapshot_registry,
+    asset=JUDGED_FILES,
     name="gx_snapshot",
     blocking=True,
     pool=WAREHOUSE_POOL,
-    partitions_def=snapshot_partitions,
-    description="GX suite expectations/snapshot.json: all five regencies present, one person per NIK.",
+    description=(
+        "GX suite expectations/snapshot.json for every snapshot whose files changed since its last "
+        "validation: all five regencies present, one person per NIK."
+    ),
 )
 def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
-    outcome = run_suite(
-        ktp.resolve(),
-        "snapshot",
-        asset="snapshot_registry",
-        snapshot_date=date.fromisoformat(context.partition_key),
-        run_id=context.run.run_id,
-    )
-    return check_result(outcome)
+    settings = ktp.resolve()
+    with connect(settings, read_only=True) as conn:
+        scopes = [(s, None) for s in gate.snapshots_to_validate(conn)]
+    outcomes = run_suites(settings, "snapshot", scopes, asset="snapshot", run_id=context.run.run_id)
+    return check_result(outcomes, suite="snapshot")
 
 
 @dg.asset_check(
@@ -99,7 +103,8 @@ def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.
     ),
 )
 def gx_marts(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
-    return check_result(run_suite(ktp.resolve(), "marts", asset="marts", run_id=context.run.run_id))
+    outcome = run_suite(ktp.resolve(), "marts", asset="marts", run_id=context.run.run_id)
+    return check_result([outcome], suite="marts")
 
 
 @dg.asset_check(
@@ -122,26 +127,8 @@ def gx_warnings(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.
                 "select distinct snapshot_date from marts.coverage_district order by 1"
             ).fetchall()
         ]
-    # The suite compares one snapshot with the one before it: run it for each.
-    outcomes = [
-        run_suite(settings, "warnings", asset="marts", snapshot_date=s, run_id=context.run.run_id)
-        for s in snapshots
-    ]
-    warned = [e for o in outcomes for e in o.warnings]
-    return dg.AssetCheckResult(
-        passed=not warned and all(o.success for o in outcomes),
-        severity=dg.AssetCheckSeverity.WARN,
-        description="\n".join(o.summary() for o in outcomes) or "no snapshot in the marts",
-        metadata={
-            "suite": "warnings",
-            "snapshots": dg.MetadataValue.json([str(s) for s in snapshots]),
-            "failed_expectations": dg.MetadataValue.json(
-                {
-                    f"{o.snapshot_date} {e.rule}": (e.error or e.observed_value)
-                    for o in outcomes
-                    for e in o.warnings
-                }
-            ),
-            "data_docs": dg.MetadataValue.path(str(outcomes[-1].docs_index if outcomes else "")),
-        },
+    # The suite compares one snapshot with the one before it: run it for each, in one go.
+    outcomes = run_suites(
+        settings, "warnings", [(s, None) for s in snapshots], asset="marts", run_id=context.run.run_id
     )
+    return check_result(outcomes, suite="warnings", blocking=False)

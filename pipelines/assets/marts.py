@@ -1,7 +1,9 @@
 """dbt models as Dagster assets: every model and seed an asset, every dbt test an asset check.
 
-One `dbt build` runs everything (seeds, staging, intermediate, marts and their tests) so dbt's start-up
-is paid once per run, not per model. dbt's error-severity tests block downstream assets.
+One `dbt build` runs everything (seeds, the judging of the landed extracts, deduplication, marts and
+their tests), so dbt's start-up is paid once per run, not per file or model; the incremental models
+themselves find which files and snapshots changed (dbt_project/macros/incremental/). dbt's
+error-severity tests block downstream assets.
 """
 
 import os
@@ -24,6 +26,7 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest, vars_args
+from pipelines.dbt_state import full_refresh_args, record_built_project
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -32,7 +35,18 @@ ensure_manifest()
 
 
 class KtpDbtTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt layers (staging, intermediate, marts, reference for seeds)."""
+    """Groups follow the dbt layers (staging, intermediate, marts, reference for seeds); a model's key
+    is its relation, schema and alias (ingest/files for int_ingest__files), as readers name it."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        config = dbt_resource_props.get("config") or {}
+        if (
+            dbt_resource_props.get("resource_type") == "model"
+            and config.get("schema")
+            and config.get("alias")
+        ):
+            return dg.AssetKey([config["schema"], config["alias"]])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -47,7 +61,7 @@ class KtpDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
-# Several ingest tables are one Dagster asset (snapshot_registry writes them all).
+# Both landing sources are one Dagster asset (extract_inventory keeps the landing folder).
 translator = KtpDbtTranslator(
     settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
 )
@@ -82,12 +96,26 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSe
     # (dbt_manifest.start_parse); only one build writes a warehouse at a time (the warehouse pool).
     # Unit tests check the models' code, not the data: `make test` runs them (tests/test_dbt_marts.py),
     # as dbt advises, instead of every production build.
+    # Incremental models rebuild only the files and snapshots that changed; a new dbt project (code,
+    # seeds, vars) rebuilds everything once (dbt_state.full_refresh_args).
+    whole_project = context.selected_asset_keys == context.assets_def.keys
     with _environment(env):
-        yield from dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test", *vars_args(settings)],
-            context=context,
-            target_path=settings.dbt_target_dir,
-        ).stream()
+        try:
+            yield from dbt.cli(
+                [
+                    "build",
+                    "--exclude-resource-type",
+                    "unit_test",
+                    *vars_args(settings),
+                    *full_refresh_args(settings),
+                ],
+                context=context,
+                target_path=settings.dbt_target_dir,
+            ).stream()
+        finally:
+            # Also after failed tests: the models were built from this project all the same.
+            if whole_project:
+                record_built_project(settings)
 
 
 class KtpDbtCliResource(DbtCliResource):

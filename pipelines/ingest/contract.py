@@ -48,9 +48,9 @@ REQUIRED_COLUMNS = [c for c, req in COLUMNS.items() if req]
 
 # The row rules' code lists, formats and reasons are dbt vars (dbt_project.yml `vars.contract`): the SQL
 # that applies them reads them there, and so does everything in Python.
-_RULES = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml").read_text(
-    encoding="utf-8"
-))["vars"]["contract"]
+_RULES = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8")
+)["vars"]["contract"]
 
 # Accepted spellings, after trimming, upper-casing and reading '_' as a space.
 SEX_CODES: dict[str, str] = dict(_RULES["sex_codes"])

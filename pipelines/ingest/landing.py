@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -63,11 +64,6 @@ FILE_SCHEMA = pa.schema(
         ("error", pa.string()),  # NULL when the file landed; the whole-file problem otherwise
     ]
 )
-
-
-def landing_dir(warehouse: Path) -> Path:
-    """The landing folder of a warehouse: `<dir>/<stem>.landing/`, so two warehouses never share one."""
-    return warehouse.parent / (warehouse.stem + ".landing")
 
 
 def partition_dir(landing: Path, snapshot: str, regency_code: str) -> Path:
@@ -206,21 +202,30 @@ def _unchanged(record: dict | None, extract: Extract, stat: os.stat_result) -> s
     return digest if digest == record["sha256"] else None
 
 
-def land_extract(landing: Path, extract: Extract, *, run_id: str | None = None, force: bool = False) -> Landed:
+def land_extract(
+    landing: Path, extract: Extract, *, run_id: str | None = None, force: bool = False
+) -> Landed:
     """Land one regency file; a whole-file problem is recorded (see `refuse`), never raised."""
-    import time
-
     started = time.perf_counter()
     snapshot = extract.snapshot.isoformat()
     part = partition_dir(landing, snapshot, extract.regency_code)
     try:
         stat = extract.path.stat()
     except OSError as e:
-        return refuse(landing, extract.snapshot, extract.regency4, extract.source_file, f"cannot read: {e}", run_id=run_id)
+        return refuse(
+            landing,
+            extract.snapshot,
+            extract.regency4,
+            extract.source_file,
+            f"cannot read: {e}",
+            run_id=run_id,
+        )
     record = read_record(part / FILE_RECORD)
-    if not force and (same := _unchanged(record, extract, stat)) is not None:
-        if any(part.glob(f"rows-{same[:16]}.parquet")):
-            return Landed(snapshot, extract.regency_code, extract.source_file, same, "unchanged", rows=record["rows_landed"])
+    same = None if force else _unchanged(record, extract, stat)
+    if same is not None and (part / f"rows-{same[:16]}.parquet").exists():
+        return Landed(
+            snapshot, extract.regency_code, extract.source_file, same, "unchanged", rows=record["rows_landed"]
+        )
     digest = sha256_of(extract.path)
     rows_path = part / f"rows-{digest[:16]}.parquet"
     try:
@@ -230,8 +235,14 @@ def land_extract(landing: Path, extract: Extract, *, run_id: str | None = None, 
         problem = str(e) if isinstance(e, ExtractError) else f"cannot read the file: {e}"
         rows_path.unlink(missing_ok=True)
         return refuse(
-            landing, extract.snapshot, extract.regency4, extract.source_file, problem,
-            run_id=run_id, sha256=digest, stat=stat,
+            landing,
+            extract.snapshot,
+            extract.regency4,
+            extract.source_file,
+            problem,
+            run_id=run_id,
+            sha256=digest,
+            stat=stat,
         )
     record = _record(
         extract.snapshot,

@@ -43,6 +43,10 @@ def _json(value: Any) -> str | None:
 
 
 def append(warehouse: Path, outcome: SuiteOutcome) -> int:
+    return append_all(warehouse, [outcome])
+
+
+def append_all(warehouse: Path, outcomes: list[SuiteOutcome]) -> int:
     rows = [
         (
             outcome.run_id,
@@ -60,8 +64,11 @@ def append(warehouse: Path, outcome: SuiteOutcome) -> int:
             outcome.duration_s,
             str(outcome.docs_page) if outcome.docs_page else None,
         )
+        for outcome in outcomes
         for e in outcome.expectations
     ]
+    if not rows:
+        return 0
     with duckdb.connect(str(warehouse)) as con:
         con.execute(DDL)
         con.executemany(f"insert into {TABLE} values ({', '.join('?' * 14)})", rows)

@@ -1,6 +1,6 @@
-"""Run one suite against the warehouse: `run_suite(settings, "ingested_file", asset=..., ...)`.
+"""Run a suite against the warehouse: `run_suites(settings, "ingested_file", scopes, asset=..., ...)`.
 
-Each call validates one batch (the suite's `meta.batch` SQL) with every expectation of the suite file,
+Each scope is one batch (the suite's `meta.batch` SQL) validated with every expectation of the suite file,
 pushed down into DuckDB (GX compiles each expectation to SQL; no rows are fetched except the few
 offending ones it samples), then closes every DuckDB connection it opened, appends one row per
 expectation to audit.validation_history and renders the result's Data Docs page plus the index.
@@ -110,48 +110,87 @@ def run_suite(
     expectations_dir: Path = EXPECTATIONS_DIR,
 ) -> SuiteOutcome:
     """Validate `suite_name` for one scope; see the module doc. `parameters` overrides limits."""
-    spec = load_suite_spec(suite_name, expectations_dir)
-    scope = _scope(spec.scope, snapshot_date, regency_code)
-    values = {**suite_parameters(settings, parameters), **scope}
+    (outcome,) = run_suites(
+        settings,
+        suite_name,
+        [(snapshot_date, regency_code)],
+        asset=asset,
+        run_id=run_id,
+        parameters=parameters,
+        expectations_dir=expectations_dir,
+    )
+    return outcome
 
+
+def run_suites(
+    settings: WarehousePaths,
+    suite_name: str,
+    scopes: list[tuple[dt.date | str | None, str | None]],
+    *,
+    asset: str,
+    run_id: str,
+    parameters: dict[str, Any] | None = None,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+) -> list[SuiteOutcome]:
+    """Validate `suite_name` for every (snapshot_date, regency_code) scope in one go.
+
+    One GX context, one connection to the warehouse and one Data Docs update for all scopes, however
+    many files or snapshots changed; each scope still gets its own validation result, Data Docs page
+    and rows in the validation history.
+    """
+    spec = load_suite_spec(suite_name, expectations_dir)
+    resolved = [_scope(spec.scope, snapshot, regency) for snapshot, regency in scopes]
+    if not resolved:
+        return []
+    limits = suite_parameters(settings, parameters)
+    outcomes: list[SuiteOutcome] = []
     with _gx_lock:
         context = gx_ctx.gx_context(settings.reports_dir)
-        asset_name = "_".join([suite_name, *(str(v) for v in scope.values() if v is not None)])
-        started = time.perf_counter()
-        validated_at = dt.datetime.now(dt.UTC)
         datasource = gx_ctx.warehouse_datasource(context, settings.warehouse, _duckdb_settings(settings))
+        results = []
         try:
-            with without_batch_hint():
-                checkpoint = _checkpoint(context, datasource, spec, values, asset_name)
-                from great_expectations.core.run_identifier import RunIdentifier
+            from great_expectations.core.run_identifier import RunIdentifier
 
-                result = checkpoint.run(
-                    expectation_parameters=_json_safe(values),
-                    run_id=RunIdentifier(run_name=run_id, run_time=validated_at),
-                )
+            with without_batch_hint():
+                for scope in resolved:
+                    values = {**limits, **scope}
+                    name = "_".join([suite_name, *(str(v) for v in scope.values() if v is not None)])
+                    started = time.perf_counter()
+                    validated_at = dt.datetime.now(dt.UTC)
+                    checkpoint = _checkpoint(context, datasource, spec, values, name)
+                    result = checkpoint.run(
+                        expectation_parameters=_json_safe(values),
+                        run_id=RunIdentifier(run_name=run_id, run_time=validated_at),
+                    )
+                    results.append((scope, values, validated_at, time.perf_counter() - started, result))
         finally:
             # Before anything else touches the file: DuckDB holds its lock while any connection is open.
             gx_duckdb.release(datasource)
-        docs_page = _docs_path(context, next(iter(result.run_results)))
-    duration = time.perf_counter() - started
-    (validation,) = result.run_results.values()
-
-    outcome = SuiteOutcome(
-        suite=suite_name,
-        asset=asset,
-        run_id=run_id,
-        snapshot_date=scope.get("snapshot_date"),
-        regency_code=scope.get("regency_code"),
-        validated_at=validated_at,
-        duration_s=duration,
-        expectations=tuple(_expectation_outcome(r) for r in validation.results),
-        docs_page=docs_page,
-        docs_index=gx_ctx.data_docs_dir(settings.reports_dir) / "index.html",
-        parameters={k: values[k] for k in sorted(values)},
-    )
-    history.append(settings.warehouse, outcome)
-    log.info("%s", outcome.summary())
-    return outcome
+        # The pages of every result of this call and the index, once (GX's UpdateDataDocsAction, batched).
+        identifiers = [rid for *_, result in results for rid in result.run_results]
+        with without_batch_hint():
+            context.build_data_docs(site_names=[gx_ctx.SITE], resource_identifiers=identifiers)
+        for scope, values, validated_at, duration, result in results:
+            ((result_id, validation),) = result.run_results.items()
+            outcomes.append(
+                SuiteOutcome(
+                    suite=suite_name,
+                    asset=asset,
+                    run_id=run_id,
+                    snapshot_date=scope.get("snapshot_date"),
+                    regency_code=scope.get("regency_code"),
+                    validated_at=validated_at,
+                    duration_s=duration,
+                    expectations=tuple(_expectation_outcome(r) for r in validation.results),
+                    docs_page=_docs_path(context, result_id),
+                    docs_index=gx_ctx.data_docs_dir(settings.reports_dir) / "index.html",
+                    parameters={k: values[k] for k in sorted(values)},
+                )
+            )
+    history.append_all(settings.warehouse, outcomes)
+    for outcome in outcomes:
+        log.info("%s", outcome.summary())
+    return outcomes
 
 
 def _scope(required: tuple[str, ...], snapshot_date: Any, regency_code: str | None) -> dict[str, Any]:
@@ -181,7 +220,7 @@ def _duckdb_settings(settings: Any) -> dict[str, str]:
 
 def _checkpoint(context: Any, datasource: Any, spec: Any, values: dict[str, Any], name: str) -> Any:
     import great_expectations as gx
-    from great_expectations.checkpoint import Checkpoint, UpdateDataDocsAction
+    from great_expectations.checkpoint import Checkpoint
 
     if name in {a.name for a in datasource.assets}:
         datasource.delete_asset(name)
@@ -201,7 +240,7 @@ def _checkpoint(context: Any, datasource: Any, spec: Any, values: dict[str, Any]
         Checkpoint(
             name=name,
             validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=[gx_ctx.SITE])],
+            actions=[],
             result_format="SUMMARY",
         )
     )
