@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets.ingestion import extract_inventory, extract_partitions, regency_extract
+from pipelines.assets.ingestion import extract_inventory, regency_extract
 from pipelines.assets.marts import dbt_marts
 from pipelines.assets.publication import audit_reports, published
 
 land_extract_job = dg.define_asset_job(
     "land_extract",
     selection=dg.AssetSelection.assets(regency_extract),
-    partitions_def=extract_partitions,
     description="Land one regency file (partition regency|snapshot) as Parquet, after its whole-file checks.",
 )
 
