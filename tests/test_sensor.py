@@ -44,14 +44,24 @@ def test_new_files_request_their_partition_and_add_the_snapshot(ktp_env):
         assert len({r.run_key for r in third.run_requests}) == 2
 
 
-def test_a_resolved_snapshot_requests_the_full_build_then_the_reports(ktp_env):
-    from pipelines.sensors import rebuild_after_snapshot
+def test_a_landed_file_requests_the_build_then_the_reports(ktp_env):
+    from pipelines.sensors import rebuild_after_landing
 
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
         instance.report_runless_asset_event(
-            dg.AssetMaterialization(asset_key="snapshot_registry", partition="2026-03-31")
+            dg.AssetMaterialization(asset_key="regency_extract", partition="6501|2026-03-31")
         )
         with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
-            requests = rebuild_after_snapshot.evaluate_tick(ctx).run_requests
+            requests = rebuild_after_landing.evaluate_tick(ctx).run_requests
     assert [r.job_name for r in requests] == ["build_and_publish", "write_audit_reports"]
+
+
+def test_a_removed_file_requests_a_build_so_that_its_rows_leave(ktp_env):
+    write_csv(ktp_env.raw_dir / "2026-03-31" / "6501_bulungan.csv", people("6501", 3))
+    gone = write_csv(ktp_env.raw_dir / "2026-03-31" / "6571_tarakan.csv", people("6571", 3))
+    with dg.instance_for_test() as instance:
+        first = _evaluate(instance)
+        gone.unlink()
+        second = _evaluate(instance, first.cursor)
+    assert [(r.job_name, r.partition_key) for r in second.run_requests] == [("build_and_publish", None)]
