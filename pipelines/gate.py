@@ -59,7 +59,8 @@ def _latest(conn: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:
 
 def _stale(latest: dict, key: tuple, since) -> bool:
     v = latest.get(key)
-    return v is None or v[4] < since
+    # no time of change (a file with no judged rows) is never taken as validated
+    return v is None or since is None or v[4] < since
 
 
 def files_to_validate(conn: duckdb.DuckDBPyConnection) -> list[tuple[date, str]]:

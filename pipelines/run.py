@@ -124,6 +124,16 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
         where = f"{key.asset_key.to_user_string()}:{key.name}"
         if evaluation.partition:
             where += f" [{evaluation.partition}]"
+        severity = warnings if evaluation.severity == dg.AssetCheckSeverity.WARN else blocking
+        scopes = evaluation.metadata.get("failed_scopes")
+        if scopes is not None and scopes.value:
+            # One line per file or snapshot that failed, named as its partition.
+            for scope, failed in scopes.value.items():
+                detail = "failed: " + ", ".join(
+                    f"{rule} (observed {value})" for rule, value in failed.items()
+                )
+                severity.append(Problem("check", f"{where} [{scope}]" if scope else where, detail))
+            continue
         failed = evaluation.metadata.get("failed_expectations")
         if failed is not None and failed.value:
             detail = "failed: " + ", ".join(
@@ -131,11 +141,7 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
             )
         else:
             detail = (evaluation.description or "check failed").strip()
-        problem = Problem("check", where, detail)
-        if evaluation.severity == dg.AssetCheckSeverity.WARN:
-            warnings.append(problem)
-        else:
-            blocking.append(problem)
+        severity.append(Problem("check", where, detail))
     return blocking, warnings
 
 

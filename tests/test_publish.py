@@ -30,6 +30,7 @@ from tests.support.publish import (
     NIK_A,
     NIK_B,
     add_quarantine,
+    drop_quarantine,
     make_warehouse,
     plant_identifier_column,
     plant_nik_in_mart,
@@ -482,9 +483,7 @@ def test_quarantine_export_replaces_stale_reports_of_a_snapshot(tmp_path: Path):
     add_quarantine(warehouse, quarantine_rows())
     reports = tmp_path / "reports"
     export_quarantine(warehouse, reports)
-    con = duckdb.connect(str(warehouse))
-    con.execute("delete from ingest.quarantine where regency_code = '65.71'")
-    con.close()
+    drop_quarantine(warehouse, "65.71")
 
     written = export_quarantine(warehouse, reports, snapshots=["2025-06-30"])
 

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from pipelines.quality import gx_duckdb
@@ -23,6 +24,8 @@ from pipelines.quality.suites import (
     load_suite_spec,
     render_batch_query,
 )
+from tests.support.extracts import people, write_csv
+from tests.support.ingest import build_with_dbt, create_ingest_tables, ingest_schema
 from tests.support.quality import PREVIOUS, SNAPSHOT, Paths, build_warehouse, execute, query
 
 MART_KEY_RULES = [
@@ -143,15 +146,21 @@ def test_missing_regency_in_another_snapshot_does_not_matter(wh):
 
 
 def _duplicate_a_nik(wh, superseded: bool) -> str:
-    nik = query(wh, f"select nik from ingest.persons where snapshot_date = DATE '{SNAPSHOT}' limit 1")[0][0]
+    """Another regency's file lists a person of the snapshot again; `superseded`: the deduplication
+    found that second row to lose the NIK (ingest.persons then shows it with superseded = true)."""
+    nik, row_number = query(
+        wh,
+        f"select nik, row_number from ingest.persons where snapshot_date = DATE '{SNAPSHOT}' limit 1",
+    )[0]
     execute(
         wh,
-        "insert into ingest.persons select * replace (row_number + 100 as row_number,"
-        " '65.71' as regency_code, ? as superseded) from ingest.persons where nik = ? and snapshot_date = ?",
-        superseded,
+        "insert into ingest.judged_rows select * replace (row_number + 100 as row_number,"
+        " '65.71' as regency_code) from ingest.judged_rows where nik = ? and snapshot_date = ?",
         nik,
         SNAPSHOT,
     )
+    if superseded:
+        execute(wh, "insert into ingest.nik_duplicates values (?, '65.71', ?)", SNAPSHOT, row_number + 100)
     return nik
 
 
@@ -475,3 +484,23 @@ def test_runs_with_the_project_settings_and_from_the_command_line(wh, ktp_env, m
     assert main(args) == 1
     assert "FAIL reject_rate_within_limit" in capsys.readouterr().out
     assert main(["snapshot", "--snapshot-date", SNAPSHOT.isoformat()]) == 0
+
+
+# ---------------------------------------------------------------- the hand-made warehouse
+
+
+def test_fake_ingest_tables_are_the_ones_dbt_builds(tmp_path):
+    """These tests write the ingest tables by hand (tests/support/ingest_tables.sql): the same tables and
+    views, columns, column order and types as dbt builds from a landed extract, so what the suites, the
+    gate and the quarantine export read here is what they read in production."""
+    raw = tmp_path / "raw"
+    write_csv(raw / SNAPSHOT.isoformat() / "6501_bulungan.csv", people("6501", 3))
+    with duckdb.connect(str(build_with_dbt(tmp_path / "dbt", raw)), read_only=True) as con:
+        built = ingest_schema(con)
+    with duckdb.connect() as con:
+        create_ingest_tables(con)
+        create_ingest_tables(con)  # idempotent, as the DDL it replaced
+        fake = ingest_schema(con)
+    assert set(fake) == set(built)
+    for table in built:
+        assert fake[table] == built[table], table

@@ -45,9 +45,11 @@ def probe(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("scale")
     wh = build_scale_warehouse(tmp, ROWS)
     # Three miscoded rows and one NIK listed twice, among five million.
-    execute(wh, "update ingest.persons set sex = 'X' where row_number in (7, 2500000, 4999999)")
-    execute(wh, "insert into ingest.persons select * replace (?::varchar as nik, 'X' as sex,"
-                " row_number + 10 as row_number) from ingest.persons where row_number = 1", NIK)  # fmt: skip
+    # Persons are kept rows of ingest.judged_rows: ingest.persons is a view over them, as dbt builds it.
+    execute(wh, "update ingest.judged_rows set sex = 'X' where row_number in (7, 2500000, 4999999)")
+    execute(wh, "insert into ingest.judged_rows select * replace (?::varchar as nik, 'X' as sex,"
+                " row_number + 10 as row_number) from ingest.judged_rows"
+                " where row_number = 1", NIK)  # fmt: skip
     suites = tmp / "suites"
     suites.mkdir()
     (suites / "persons_scale.json").write_text(json.dumps(PERSONS_SUITE))

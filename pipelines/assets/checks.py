@@ -23,13 +23,28 @@ PROVINCE = dg.AssetKey(["marts", "coverage_province"])
 JUDGED_FILES = dg.AssetKey(["ingest", "files"])
 
 
+def scope_label(outcome: SuiteOutcome) -> str:
+    """The file or snapshot a result is about, named as its Dagster partition: 6571|2026-03-31."""
+    snapshot = str(outcome.snapshot_date or "")
+    if outcome.regency_code:
+        return f"{outcome.regency_code.replace('.', '')}|{snapshot}"
+    return snapshot
+
+
 def _failed_expectations(outcomes: list[SuiteOutcome]) -> dict[str, object]:
     return {
-        f"{' '.join(str(v) for v in (o.snapshot_date, o.regency_code) if v)} {e.rule}".strip(): (
-            e.error or e.observed_value
-        )
+        f"{scope_label(o)} {e.rule}".strip(): (e.error or e.observed_value)
         for o in outcomes
         for e in o.failed + o.warnings
+    }
+
+
+def _failed_scopes(outcomes: list[SuiteOutcome]) -> dict[str, dict[str, object]]:
+    """Per file or snapshot, its failed expectations: what the headless run reports line by line."""
+    return {
+        scope_label(o): {e.rule: (e.error or e.observed_value) for e in o.failed + o.warnings}
+        for o in outcomes
+        if o.failed or o.warnings
     }
 
 
@@ -42,11 +57,10 @@ def check_result(outcomes: list[SuiteOutcome], *, suite: str, blocking: bool = T
         or f"{suite}: nothing changed since its last validation",
         metadata={
             "suite": suite,
-            "validated": dg.MetadataValue.json(
-                [" ".join(str(v) for v in (o.snapshot_date, o.regency_code) if v) for o in outcomes]
-            ),
+            "validated": dg.MetadataValue.json([scope_label(o) for o in outcomes]),
             "expectations": sum(len(o.expectations) for o in outcomes),
             "failed_expectations": dg.MetadataValue.json(_failed_expectations(outcomes)),
+            "failed_scopes": dg.MetadataValue.json(_failed_scopes(outcomes)),
             "validated_in_s": round(sum(o.duration_s for o in outcomes), 3),
             "data_docs": dg.MetadataValue.path(str(outcomes[-1].docs_index if outcomes else "")),
         },

@@ -1,4 +1,8 @@
-"""Small warehouses for the publishing tests: a few marts tables and ingest.quarantine, all synthetic."""
+"""Small warehouses for the publishing tests: a few marts tables and ingest.quarantine, all synthetic.
+
+The ingest tables are the ones dbt builds (tests/support/ingest_tables.sql); ingest.quarantine is a view
+of the rejected rows of ingest.judged_rows, so quarantined rows are written there.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import REPO_ROOT
+from tests.support.ingest import add_judged_rows, create_ingest_tables, quarantine_as_judged_row
 
-SCHEMA_SQL = REPO_ROOT / "pipelines" / "ingest" / "schema.sql"
 CODE_LIST = "Kepmendagri 300.2.2-2430/2025"
 # Synthetic NIKs: Bulungan district codes, impossible sequence numbers.
 NIK_A = "6501014107900001"
@@ -84,13 +88,22 @@ def plant_identifier_column(path: Path) -> None:
 
 
 def add_quarantine(path: Path, rows: list[dict[str, object]]) -> None:
+    """Rejected rows, each given as ingest.quarantine shows it (its columns, values as sent)."""
     con = duckdb.connect(str(path))
     try:
-        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-        for row in rows:
-            cols = ", ".join(row)
-            marks = ", ".join("?" for _ in row)
-            con.execute(f"insert into ingest.quarantine ({cols}) values ({marks})", list(row.values()))
+        create_ingest_tables(con)
+        add_judged_rows(con, [quarantine_as_judged_row(row) for row in rows])
+    finally:
+        con.close()
+
+
+def drop_quarantine(path: Path, regency_code: str) -> None:
+    """The regency's files no longer have rejected rows (ingest.quarantine lists none of them)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "delete from ingest.judged_rows where reason is not null and regency_code = ?", [regency_code]
+        )
     finally:
         con.close()
 

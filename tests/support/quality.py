@@ -1,7 +1,8 @@
 """Small, consistent warehouses for the quality-suite tests (all data synthetic).
 
-`build_warehouse` writes the ingest tables (schema.sql of the ingestion) and a tiny set of marts that
-satisfy every rule of expectations/*.json; each test then plants one defect with plain SQL.
+`build_warehouse` writes the ingest tables (as dbt builds them: tests/support/ingest_tables.sql) and a
+tiny set of marts that satisfy every rule of expectations/*.json; each test then plants one defect with
+plain SQL. Persons are written as kept rows of ingest.judged_rows, which the view ingest.persons shows.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.contract import COLUMNS, REGENCIES, dotted_regency
-from pipelines.settings import REPO_ROOT, SEEDS_DIR
+from pipelines.settings import SEEDS_DIR
+from tests.support.ingest import add_judged_rows, add_rows, create_ingest_tables, file_row, utc_now
 
 SNAPSHOT = dt.date(2025, 6, 30)
 PREVIOUS = dt.date(2024, 12, 31)
 REGENCY_CODES = [dotted_regency(c) for c in REGENCIES]
-SCHEMA_SQL = REPO_ROOT / "pipelines" / "ingest" / "schema.sql"
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Paths:
 def build_warehouse(tmp_path: Path, snapshots: tuple[dt.date, ...] = (PREVIOUS, SNAPSHOT)) -> Paths:
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(SCHEMA_SQL.read_text())
+        create_ingest_tables(con)
         for snapshot in snapshots:
             _ingest(con, snapshot)
         _reference(con)
@@ -53,22 +54,35 @@ def _ingest(con: duckdb.DuckDBPyConnection, snapshot: dt.date) -> None:
     for code4, _name in REGENCIES.items():
         regency = dotted_regency(code4)
         source = f"{snapshot.isoformat()}/{code4}_{snapshot:%Y%m%d}.csv"
-        con.execute(
-            "insert into ingest.files values (?, ?, ?, 'csv', 'utf-8', ';', 'sha', 1000, ?, 1000, 960, 40, 0,"
-            " now(), 'run-0')",
-            [snapshot, regency, source, header],
+        counts = {"rows_landed": 1000, "rows_read": 1000, "rows_loaded": 960, "rows_rejected": 40}
+        add_rows(con, "files", [file_row(snapshot, regency, source, columns_found=header, **counts)])
+        add_judged_rows(
+            con,
+            [
+                {
+                    "snapshot_date": snapshot,
+                    "regency_code": regency,
+                    "source_file": source,
+                    "sha256": "sha",
+                    "landed_at": utc_now(),
+                    "row_number": row,
+                    "reason": None,  # kept: a person
+                    "nik": f"{code4}01{row:02d}0190{row:04d}",
+                    "sex": "L",
+                    "birth_date": dt.date(1990, 1, 1),
+                    "marital_status": "KAWIN",
+                    "citizenship": "WNI",
+                    "district_code": f"{regency}.01",
+                    "village_code": f"{regency}.01.1001",
+                    "ktp_status": "CARD ISSUED",
+                    "flag_nik_issued_outside_kaltara": False,
+                    "flag_nik_birth_date_mismatch": False,
+                    "flag_nik_sex_mismatch": False,
+                    "judged_at": utc_now(),
+                }
+                for row in range(1, 4)
+            ],
         )
-        for row in range(1, 4):
-            nik = f"{code4}01{row:02d}0190{row:04d}"
-            con.execute(
-                "insert into ingest.persons (snapshot_date, regency_code, source_file, row_number, nik,"
-                " sex, birth_date, marital_status, citizenship, province_code, domicile_regency,"
-                " district_code, village_code, ktp_status, flag_nik_issued_outside_kaltara,"
-                " flag_nik_birth_date_mismatch, flag_nik_sex_mismatch)"
-                " values (?, ?, ?, ?, ?, 'L', DATE '1990-01-01', 'KAWIN', 'WNI', '65', ?, ?, ?,"
-                " 'CARD ISSUED', false, false, false)",
-                [snapshot, regency, source, row, nik, regency, f"{regency}.01", f"{regency}.01.1001"],
-            )
 
 
 def _reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -189,28 +203,26 @@ def _marts(con: duckdb.DuckDBPyConnection, snapshots: tuple[dt.date, ...]) -> No
 
 
 def build_scale_warehouse(tmp_path: Path, rows: int, snapshot: dt.date = SNAPSHOT) -> Paths:
-    """`rows` persons in one snapshot, built inside DuckDB. The table is created without the ingestion
-    DDL's primary key: maintaining that index over millions of rows would dominate the test's time."""
+    """`rows` persons in one snapshot, built inside DuckDB: kept rows of ingest.judged_rows with only the
+    columns the scale suites read (the others null), none superseded, seen through the view
+    ingest.persons as in a dbt-built warehouse."""
     warehouse = tmp_path / "scale.duckdb"
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(SCHEMA_SQL.read_text())
-        con.execute("drop table ingest.persons")
+        create_ingest_tables(con)
         con.execute(
             """
-            create table ingest.persons as
-            select ?::date as snapshot_date, '65.01' as regency_code, '6501.csv' as source_file,
-                   i as row_number, (6501000000000000 + i)::varchar as nik, if(i % 2 = 0, 'L', 'P') as sex,
-                   false as superseded
+            insert into ingest.judged_rows (snapshot_date, regency_code, source_file, row_number, nik, sex)
+            select ?::date, '65.01', '6501.csv', i, (6501000000000000 + i)::varchar, if(i % 2 = 0, 'L', 'P')
             from range(?) as t(i)
             """,
             [snapshot, rows],
         )
-        for regency in REGENCY_CODES:
-            con.execute(
-                "insert into ingest.files values"
-                " (?, ?, ?, 'csv', 'utf-8', ';', 'sha', 1, ['NIK'], ?, ?, 0, 0, now(), 'run-0')",
-                [snapshot, regency, f"{regency}.csv", rows, rows],
-            )
+        counts = {"rows_landed": rows, "rows_read": rows, "rows_loaded": rows, "size_bytes": 1}
+        add_rows(
+            con,
+            "files",
+            [file_row(snapshot, r, f"{r}.csv", columns_found=["NIK"], **counts) for r in REGENCY_CODES],
+        )
     return Paths(warehouse=warehouse, reports_dir=tmp_path / "reports")
 
 
