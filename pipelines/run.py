@@ -27,6 +27,7 @@ from pipelines import up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
+from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
 from pipelines.settings import Settings
 
@@ -194,6 +195,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         started = time.perf_counter()
         landing_run = f"landing-{uuid.uuid4()}"
         landed, dropped = land_all(settings.landing_dir, inventory, run_id=landing_run)
+        fault_point("after_landing")  # crash tests: every file landed, nothing judged yet
         outcome.runs.append(
             {"job": "landing", "partition": None, "seconds": round(time.perf_counter() - started, 3)}
         )

@@ -1,14 +1,13 @@
 """The benchmark's plain-DuckDB baseline computes exactly what the pipeline computes, on the shipped sample.
 
-The pipeline side is its own ingestion code (load_extract, resolve_duplicates: what the Dagster assets
-call) and its dbt models; the Dagster, GX and publication layers do not change a figure, so they are left
-to the end-to-end tests and the benchmark itself.
+The pipeline side is its own landing (what the Dagster asset calls) and its dbt models, which judge,
+deduplicate and build the marts; the Dagster, GX and publication layers do not change a figure, so they
+are left to the end-to-end tests and the benchmark itself.
 """
 
 from __future__ import annotations
 
 import shutil
-from datetime import date
 
 import duckdb
 import pytest
@@ -17,7 +16,7 @@ from bench.baseline import run as run_baseline
 from bench.compare import MARTS, compare_marts, mismatches
 from bench.run import _link_raw, change_one_file
 from pipelines.ingest.discovery import scan
-from pipelines.ingest.load import load_extract, resolve_duplicates
+from pipelines.ingest.landing import land_all
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support.marts import run_dbt
 
@@ -32,14 +31,8 @@ def warehouses(tmp_path_factory):
     pipeline_db = base / "pipeline.duckdb"
     inventory = scan(raw)
     assert len(inventory.extracts) == 10 and not inventory.rejected
-    conn = duckdb.connect(str(pipeline_db))
-    try:
-        for extract in inventory.extracts:
-            load_extract(conn, extract)
-        for snapshot in inventory.snapshots:
-            resolve_duplicates(conn, date.fromisoformat(snapshot))
-    finally:
-        conn.close()
+    landed, _ = land_all(base / "pipeline.landing", inventory)
+    assert {r.status for r in landed} == {"landed"}
     result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], pipeline_db, base)
     assert result.returncode == 0, result.stdout[-3000:]
     baseline_db = base / "baseline.duckdb"
@@ -61,11 +54,12 @@ def test_every_mart_is_identical_row_for_row(warehouses):
 def test_ingested_rows_rejects_and_dedup_are_identical(warehouses):
     conn = duckdb.connect()
     try:
-        conn.execute(f"attach '{warehouses['pipeline']}' as p (read_only)")
+        # As its file name: the pipeline's ingest views name their catalog.
+        conn.execute(f"attach '{warehouses['pipeline']}' as pipeline (read_only)")
         conn.execute(f"attach '{warehouses['baseline']}' as b (read_only)")
 
         def both_ways(query: str) -> tuple[int, int]:
-            left = query.format(db="p")
+            left = query.format(db="pipeline")
             right = query.format(db="b")
             return (
                 conn.execute(f"select count(*) from ({left} except all {right})").fetchone()[0],

@@ -1,7 +1,9 @@
-"""The dbt marts against the same definitions recomputed in Python, on a generated warehouse.
+"""The dbt marts against the same definitions recomputed in Python, on a generated landing folder.
 
-One real `dbt build` per module (seeds, models, contracts, unit tests and data tests), then every mart is
-compared row by row with tests/support/marts.py, which never runs the project's SQL.
+The generated extracts land as the pipeline lands them (all-text Parquet beside the warehouse); one real
+`dbt build` per module judges them (typing, rejects, flags, deduplication) and builds the marts (seeds,
+models, contracts, unit tests and data tests), then every mart is compared row by row with
+tests/support/marts.py, which never runs the project's SQL.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt_marts")
     warehouse = tmp / "warehouse.duckdb"
     gen = m.generate()
-    m.write_warehouse(warehouse, gen)
+    m.write_landing(m.landing_dir(warehouse), gen)
     result = m.run_dbt(["build"], warehouse, tmp)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return warehouse, tmp, gen
@@ -78,6 +80,19 @@ def test_python_reference_definitions_follow_the_issue():
         "merah", "kuning", "kuning", "hijau",
     ]  # fmt: skip
     assert [m.cohort(a) for a in (16, 17, 19, 20, 74, 75)] == ["<17", "17", "18-19", "20-24", "70-74", "75+"]
+    # Generated NIKs encode birth date and sex (40 added to a woman's day), unless a flag spoils them.
+    born = date(1990, 5, 7)
+    assert m.make_nik("65.71.01.1001", born, "P", 12) == "6571014705900012"
+    assert m.make_nik("65.71.01.1001", born, "L", 12) == "6571010705900012"
+    assert m.make_nik("65.71.01.1001", born, "L", 12, frozenset({"nik_sex_mismatch"})) == "6571014705900012"
+    assert (
+        m.make_nik("65.71.01.1001", born, "L", 12, frozenset({"nik_birth_date_mismatch"}))
+        == "6571010706900012"
+    )
+    assert (
+        m.make_nik("65.71.01.1001", born, "L", 12, frozenset({"nik_issued_outside_kaltara"}))
+        == "6471010705900012"
+    )
 
 
 def test_build_ran_unit_tests_and_data_tests_without_failure(built):
@@ -107,8 +122,8 @@ def test_mart_columns_are_the_contract_and_carry_no_personal_data(built):
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()
         assert {t for (t,) in tables} == set(MART_COLUMNS)
-        niks = set(gen.persons_rows["nik"])
-        names = set(gen.persons_rows["full_name"])
+        niks = set(gen.rows["NIK"]) - {""}
+        names = set(gen.rows["NAMA_LGKP"])
         for table, expected in MART_COLUMNS.items():
             cur = con.execute(f"select * from marts.{table}")
             assert [d[0] for d in cur.description] == expected, table
@@ -219,10 +234,9 @@ def test_coverage_trend_matches_python(built):
 
 
 def test_target_date_var_replaces_30_november(built, tmp_path):
-    warehouse, _, gen = built
+    _, _, gen = built
     # A copy, so rebuilding coverage_trend cannot disturb the other tests' warehouse.
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(warehouse, copy)
+    copy = _copy_of(built, tmp_path)
     result = m.run_dbt(
         ["run", "-s", "coverage_trend", "--vars", "{target_date: '2025-03-04'}"], copy, tmp_path
     )
@@ -235,7 +249,7 @@ def test_target_date_var_replaces_30_november(built, tmp_path):
     assert {r["on_track"] for r in last} == {True, False}
 
 
-def test_ingest_bookkeeping_marts_mirror_ingest_tables(built):
+def test_ingest_bookkeeping_marts_match_the_rows_as_generated(built):
     warehouse, _, gen = built
     summary = by_key(m.read_mart(warehouse, "ingest_summary"), "snapshot_date", "regency_code")
     files = gen.files.to_dict("records")
@@ -243,13 +257,27 @@ def test_ingest_bookkeeping_marts_mirror_ingest_tables(built):
     for f in files:
         got = summary[(f["snapshot_date"], f["regency_code"])]
         assert got == {c: f[c] for c in MART_COLUMNS["ingest_summary"]}
-    rejects = m.read_mart(warehouse, "reject_reasons")
+    # Every file lists every reason, and each count is the rows crafted to fail with that reason.
+    rejects = by_key(m.read_mart(warehouse, "reject_reasons"), "snapshot_date", "regency_code", "reason")
     assert len(rejects) == len(files) * len(REJECT_REASONS)
-    assert sum(r["rows"] for r in rejects) == sum(f["rows_rejected"] for f in files)
+    assert sum(r["rows"] for r in rejects.values()) == sum(f["rows_rejected"] for f in files)
+    expected_rejects = {
+        (r["snapshot_date"], r["regency_code"], r["reason"]): r["rows"]
+        for r in gen.reject_counts.to_dict("records")
+    }
+    assert {k: r["rows"] for k, r in rejects.items()} == expected_rejects
+    # Every file lists every flag, and each count is the kept rows whose NIK was spoiled for that flag.
     flags = by_key(m.read_mart(warehouse, "quality_flags"), "snapshot_date", "regency_code", "flag")
     assert {k[2] for k in flags} == set(QUALITY_FLAGS)
-    for rec in gen.flag_counts.to_dict("records"):
-        assert flags[(rec["snapshot_date"], rec["regency_code"], rec["flag"])]["rows"] == rec["rows"]
+    expected_flags = {
+        (r["snapshot_date"], r["regency_code"], r["flag"]): r["rows"]
+        for r in gen.flag_counts.to_dict("records")
+    }
+    assert {k: r["rows"] for k, r in flags.items()} == expected_flags
+    # The data exercises every reason and flag, and some file more than once.
+    for counts, names in ((expected_rejects, REJECT_REASONS), (expected_flags, QUALITY_FLAGS)):
+        totals = {name: sum(n for (_, _, k), n in counts.items() if k == name) for name in names}
+        assert all(totals.values()) and max(counts.values()) > 1, totals
 
 
 # The only mart columns that may hold NULL (the YAMLs document when); every other one is created NOT NULL.
@@ -265,12 +293,16 @@ NULLABLE_COLUMNS = {
 
 
 def _copy_of(built, tmp_path: Path) -> Path:
-    """A copy of the built warehouse, so a test can break it without disturbing the others.
+    """A copy of the built warehouse, and of the landing folder beside it that dbt reads the extracts
+    from, so a test can break the warehouse without disturbing the others.
 
     Same file name: DuckDB names the catalog after it, and the staging views refer to it by that name.
+    The views the module's build created keep reading the original landing folder (their SQL holds its
+    path), so no test may change a landing folder.
     """
     copy = tmp_path / built[0].name
     shutil.copyfile(built[0], copy)
+    shutil.copytree(m.landing_dir(built[0]), m.landing_dir(copy))
     return copy
 
 
@@ -290,20 +322,41 @@ def test_mart_tables_are_created_with_the_contracts_not_null_columns(built):
     assert nullable == {table: NULLABLE_COLUMNS.get(table, set()) for table in MART_COLUMNS}
 
 
-def test_a_null_in_a_mart_column_fails_the_model_build_and_keeps_the_previous_table(built, tmp_path):
+@pytest.mark.parametrize("rebuild", ["full_refresh", "one_snapshot"])
+def test_a_null_in_a_mart_column_fails_the_model_build_and_keeps_the_previous_table(built, tmp_path, rebuild):
     copy = _copy_of(built, tmp_path)
+    last = m.SNAPSHOTS[-1]
     # Without its crosswalk row, Bulungan's bps_code comes out NULL (coverage_regency left-joins the seed).
     with duckdb.connect(str(copy)) as con:
         con.execute("delete from reference.bps_kemendagri_crosswalk where kemendagri_code = '65.01'")
+        if rebuild == "one_snapshot":
+            # As if a build had stopped before recording the last snapshot: the next one rebuilds it.
+            con.execute(
+                "delete from audit.dbt_partitions where model = 'coverage_regency' and snapshot_date = ?",
+                [last],
+            )
     before = m.read_mart(copy, "coverage_regency")
-    # `run`, not `build`: no data test runs, the model's own build refuses the NULL.
-    result = m.run_dbt(["run", "-s", "coverage_regency"], copy, tmp_path)
+    # `run`, not `build`: no data test runs, the model's own build refuses the NULL. The mart is incremental
+    # by snapshot and no landed file changed, so a plain run would rebuild no snapshot and insert nothing:
+    # either every snapshot is rebuilt (`--full-refresh`, as when the project changes) or one is (the
+    # incremental replace of a partition whose record is missing or out of date).
+    args = ["--full-refresh"] if rebuild == "full_refresh" else []
+    result = m.run_dbt(["run", "-s", "coverage_regency", *args], copy, tmp_path)
     assert result.returncode != 0
     out = result.stdout
     assert "NOT NULL constraint failed" in out and ".bps_code" in out, out[-3000:]
-    (status,) = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    # The one model that ran (besides the project's on-run-start hook, which records partitions).
+    (status,) = [r for r in results if not r["unique_id"].startswith("operation.")]
     assert status["unique_id"] == "model.ktp_warehouse.coverage_regency" and status["status"] == "error"
     assert m.read_mart(copy, "coverage_regency") == before
+    if rebuild == "one_snapshot":
+        # Nor is the snapshot recorded as built: the next build tries it again.
+        with duckdb.connect(str(copy), read_only=True) as con:
+            recorded = con.execute(
+                "select snapshot_date from audit.dbt_partitions where model = 'coverage_regency'"
+            ).fetchall()
+        assert sorted(d for (d,) in recorded) == m.SNAPSHOTS[:-1]
 
 
 def _stored_failures(warehouse: Path) -> list[dict]:
@@ -378,14 +431,19 @@ def test_parse_writes_manifest_with_schemas_contracts_and_dagster_keys(tmp_path)
         assert models[name]["schema"] == "marts"
         assert models[name]["config"]["contract"]["enforced"] is True
         assert list(models[name]["columns"]) == MART_COLUMNS[name]
-    assert {n["schema"] for n in models.values()} == {"staging", "intermediate", "marts"}
+    assert {n["schema"] for n in models.values()} == {"staging", "intermediate", "ingest", "marts"}
     seeds = [n for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
     assert {s["schema"] for s in seeds} == {"reference"}
+    # The only sources are the landed extracts, read where landing wrote them (KTP_LANDING_DIR).
     sources = manifest["sources"].values()
-    assert {s["name"] for s in sources} >= {"persons", "files", "file_reject_counts", "file_flag_counts"}
+    assert {f"{s['source_name']}.{s['name']}" for s in sources} == {
+        "landing.extract_rows",
+        "landing.extract_files",
+    }
+    landing = str(m.landing_dir(tmp_path / "never_opened.duckdb"))
     for s in sources:
-        assert s["schema"] == "ingest"
-        assert s["config"]["meta"]["dagster"]["asset_key"] == ["snapshot_registry"]
+        assert s["config"]["meta"]["dagster"]["asset_key"] == ["extract_inventory"]
+        assert s["config"]["external_location"].startswith(f"read_parquet('{landing}/")
     # Dagster turns a dbt test into an asset check only when it can tell which model the test is about.
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     unattached = [
@@ -393,6 +451,7 @@ def test_parse_writes_manifest_with_schemas_contracts_and_dagster_keys(tmp_path)
     ]
     assert tests and unattached == []
     assert not (tmp_path / "never_opened.duckdb").exists()
+    assert not Path(landing).exists()
 
 
 def test_relative_warehouse_path_is_refused_before_any_file_is_created(tmp_path):

@@ -102,17 +102,19 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     report = json.loads((reports / "last_run.json").read_text())
     assert report["ok"] is True
     steps = {s["step"] for s in report["steps"]}
-    assert {"regency_extract", "snapshot_registry", "dbt_marts", "published", "audit_reports"} <= steps
+    assert {"regency_extract", "extract_inventory", "dbt_marts", "published", "audit_reports"} <= steps
     assert all(s["seconds"] is not None and s["seconds"] >= 0 for s in report["steps"])
-    # One Dagster run per file (10), per snapshot (2), then build-and-publish and the reports.
+    # The files land together (one step each, in parallel), then one run builds, checks and
+    # publishes, whatever the number of files; a second writes the reports.
     jobs = [r["job"] for r in report["runs"]]
-    assert jobs == ["ingest_extract"] * 10 + ["resolve_snapshot"] * 2 + [
-        "build_and_publish",
-        "write_audit_reports",
-    ]
+    assert jobs == ["landing", "build_and_publish", "write_audit_reports"]
+    landed = [s for s in report["steps"] if s["job"] == "landing"]
+    assert sorted(s["partition"] for s in landed) == sorted(
+        f"{r}|{s}" for s in ("2026-03-31", "2026-09-30") for r in ("6501", "6502", "6503", "6504", "6571")
+    )
     assert len(report["run_ids"]) == len(report["runs"])
     for run in report["runs"]:  # a run's wall time holds its steps
-        steps = [s for s in report["steps"] if (s["job"], s["partition"]) == (run["job"], run["partition"])]
+        steps = [s for s in report["steps"] if s["job"] == run["job"]]
         assert steps and run["seconds"] >= max(s["seconds"] for s in steps)
     history = _query(settings, "select suite, count(*), bool_and(success) from audit.validation_history "
                      "where severity = 'blocking' group by 1 order by 1")  # fmt: skip

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 from pipelines.ingest.contract import COLUMNS, REGENCIES, dotted_regency
 from pipelines.ingest.discovery import Extract, Inventory, RejectedFile
 from pipelines.ingest.readers import ROW_COLUMN, ExtractError, read_extract, sha256_of
+from pipelines.publish.faults import fault_point
 
 FILE_RECORD = "file.parquet"
 UNASSIGNED = "unassigned"
@@ -257,6 +258,7 @@ def land_extract(
         columns_found=parsed.columns_found,
         rows=rows,
     )
+    fault_point("landing_before_record")  # crash tests: the rows are written, their record is not
     _atomic_write(record, part / FILE_RECORD)
     _remove_rows(part, keep=rows_path.name)
     return Landed(

@@ -1,8 +1,11 @@
-"""Synthetic warehouse for the dbt marts tests, and the marts recomputed in plain Python.
+"""Synthetic landing folder for the dbt marts tests, and the marts recomputed in plain Python.
 
-The generator writes ingest.* rows the way ingestion would (one row per extract row, losers of a NIK marked
-superseded); the `expected_*` functions derive every mart from the same generated rows without SQL, so the
-tests compare two independent implementations of the definitions in the issue.
+The generator writes what landing would (pipelines/ingest/landing.py): one all-text Parquet file per
+(snapshot, regency) extract, in the extract contract's format, with its bookkeeping record. Every row
+is crafted to meet an expectation: kept, superseded by a newer listing of its NIK in another regency,
+rejected for one given reason, or flagged on purpose. The `expected_*` functions derive every mart from
+the generated people and those expectations without SQL, so the tests compare two independent
+implementations of the definitions in the issue.
 """
 
 from __future__ import annotations
@@ -23,11 +26,20 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipelines.ingest.contract import QUALITY_FLAGS, REGENCIES, REJECT_REASONS, dotted_regency
-from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
+from pipelines.ingest.contract import (
+    COLUMNS,
+    PROVINCE_CODE,
+    QUALITY_FLAGS,
+    REGENCIES,
+    REJECT_REASONS,
+    dotted_regency,
+)
+from pipelines.ingest.landing import FILE_RECORD, FILE_SCHEMA, ROWS_SCHEMA, ensure_layout, partition_dir
+from pipelines.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
-SCHEMA_SQL = REPO_ROOT / "pipelines" / "ingest" / "schema.sql"
 # Two snapshots a day apart straddle 29 February in a non-leap year.
 SNAPSHOTS = [date(2024, 9, 30), date(2025, 2, 28), date(2025, 3, 1)]
 EMPTY_REGENCY = "65.04"  # nobody lives there in the first snapshot: zero-fill and NULL coverage
@@ -40,6 +52,8 @@ COVERAGE_COLUMNS = [
     "zone",
 ]  # fmt: skip
 COHORTS = ["<17", "17", "18-19"] + [f"{a}-{a + 4}" for a in range(20, 75, 5)] + ["75+"]
+DATE_FORMAT = "%d-%m-%Y"  # the contract's first date format, as SIAK exports it
+OUTSIDE_PREFIX = "647101"  # a Kalimantan Timur (Balikpapan) NIK region: a real province, not Kaltara
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -70,29 +84,52 @@ def load_bps_codes() -> dict[str, str]:
 # Generated population
 
 
+def make_nik(
+    village_code: str, birth: date, sex: str, serial: int, flags: frozenset[str] = frozenset()
+) -> str:
+    """A NIK as Dukcapil issues it: region (6 digits), birth date DDMMYY with 40 added to the day for
+    women, serial (4 digits). Each of `flags` is raised on purpose by spoiling the part it checks."""
+    assert 0 < serial < 10_000 and flags <= set(QUALITY_FLAGS), (serial, flags)
+    region = OUTSIDE_PREFIX if "nik_issued_outside_kaltara" in flags else village_code.replace(".", "")[:6]
+    encoded_sex = ({"L": "P", "P": "L"}[sex]) if "nik_sex_mismatch" in flags else sex
+    month = birth.month % 12 + 1 if "nik_birth_date_mismatch" in flags else birth.month
+    day = birth.day + (40 if encoded_sex == "P" else 0)
+    return f"{region}{day:02d}{month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
 @dataclass
 class Person:
     """One person as the regencies list them; `status` holds the KTP-el status per snapshot (absent = not
     listed in that snapshot)."""
 
-    nik: str
+    serial: int
     sex: str
     birth_date: date
     marital_status: str
     village_code: str
     status: dict[date, str]
     citizenship: str = "WNI"
-    # A second listing of the same NIK by another regency, which ingestion marked superseded.
+    # A second listing of the same NIK by another regency, with an older TGL_ENTRI: it loses (superseded).
     loser_village_code: str | None = None
+    # The quality flags its NIK raises on purpose (on every listing of it).
+    flags: frozenset[str] = frozenset()
+
+    @property
+    def nik(self) -> str:
+        return make_nik(self.village_code, self.birth_date, self.sex, self.serial, self.flags)
 
 
 @dataclass
 class Generated:
     persons: list[Person]
+    # Every landed row: the extract columns as text, where it landed, and what dbt must make of it
+    # (`reason`: the reject reason it was crafted for, or None; `superseded`: it loses its NIK).
+    rows: pd.DataFrame = field(repr=False)
+    # Per file, its bookkeeping record and the ingest_summary row dbt must derive.
     files: pd.DataFrame
+    # Per file and reason / flag, every one listed: what reject_reasons and quality_flags must say.
     reject_counts: pd.DataFrame
     flag_counts: pd.DataFrame
-    persons_rows: pd.DataFrame = field(repr=False)
 
 
 def _codes(village_code: str) -> tuple[str, str, str, str]:
@@ -114,13 +151,17 @@ def _status_path(rng: np.random.Generator, p_recorded: float) -> dict[date, str]
     return out
 
 
+def _villages_by_regency() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for a in load_areas():
+        if a.level == "village":
+            out[a.code[:5]].append(a.code)
+    return out
+
+
 def generate_population(seed: int = 20250301, n_random: int = 1400) -> list[Person]:
     rng = np.random.default_rng(seed)
-    areas = load_areas()
-    villages_by_regency: dict[str, list[str]] = defaultdict(list)
-    for a in areas:
-        if a.level == "village":
-            villages_by_regency[a.code[:5]].append(a.code)
+    villages_by_regency = _villages_by_regency()
     # A dozen inhabited villages per regency leaves most villages empty, to exercise the zero-fill.
     inhabited = {
         reg: sorted(rng.choice(codes, size=12, replace=False).tolist())
@@ -130,10 +171,7 @@ def generate_population(seed: int = 20250301, n_random: int = 1400) -> list[Pers
     inhabited_all = [v for vs in inhabited.values() for v in vs]
     last = SNAPSHOTS[-1]
     persons: list[Person] = []
-    serial = iter(range(1, 10**6))
-
-    def nik(village: str) -> str:
-        return village.replace(".", "")[:6] + f"{next(serial):010d}"
+    serial = iter(range(1, 10**4))
 
     for _ in range(n_random):
         village = str(rng.choice(inhabited_all))
@@ -145,29 +183,20 @@ def generate_population(seed: int = 20250301, n_random: int = 1400) -> list[Pers
         age = (last - birth).days / 365.25
         p_married = 0.03 if age < 17 else (0.7 if age >= 25 else 0.2)
         marital = str(rng.choice(MARRIED)) if rng.random() < p_married else "BELUM KAWIN"
-        persons.append(
-            Person(
-                nik=nik(village),
-                sex=str(rng.choice(["L", "P"])),
-                birth_date=birth,
-                marital_status=marital,
-                village_code=village,
-                # Babies born after a snapshot are not listed in it.
-                status={
-                    snap: st
-                    for snap, st in _status_path(rng, 0.15 if age < 17 else 0.75).items()
-                    if snap >= birth
-                },
-                citizenship="WNA" if rng.random() < 0.02 else "WNI",
-            )
-        )
+        sex = str(rng.choice(["L", "P"]))
+        # Babies born after a snapshot are not listed in it.
+        status = {
+            snap: st for snap, st in _status_path(rng, 0.15 if age < 17 else 0.75).items() if snap >= birth
+        }
+        citizenship = "WNA" if rng.random() < 0.02 else "WNI"
+        persons.append(Person(next(serial), sex, birth, marital, village, status, citizenship))
 
     # Edge cases, each in a fixed inhabited village of Kota Tarakan.
     tarakan = inhabited["65.71"][0]
 
     def edge(birth: date, marital: str = "BELUM KAWIN", status: str = "BELUM REKAM", **kw) -> None:
         persons.append(
-            Person(nik(tarakan), "P", birth, marital, tarakan, dict.fromkeys(SNAPSHOTS, status), **kw)
+            Person(next(serial), "P", birth, marital, tarakan, dict.fromkeys(SNAPSHOTS, status), **kw)
         )
 
     for snap in SNAPSHOTS:
@@ -190,7 +219,7 @@ def generate_population(seed: int = 20250301, n_random: int = 1400) -> list[Pers
         first = "CARD ISSUED" if i == 0 else "BELUM REKAM"
         persons.append(
             Person(
-                nik(tt_village),
+                next(serial),
                 "L" if i % 2 else "P",
                 date(1980 + i % 20, 1 + i % 12, 1 + i % 28),
                 "KAWIN",
@@ -204,13 +233,66 @@ def generate_population(seed: int = 20250301, n_random: int = 1400) -> list[Pers
         p = persons[int(i)]
         other = [r for r in inhabited if r != p.village_code[:5]]
         p.loser_village_code = str(rng.choice(inhabited[str(rng.choice(other))]))
+
+    # NIKs that do not match the person on purpose (a separate generator: the population stays as it
+    # was). Flags are counted, not rejected, so every mart counts these people as usual. Some carry two.
+    flag_rng = np.random.default_rng(seed + 1)
+    chosen = flag_rng.choice(len(persons), size=30, replace=False)
+    combos = [{f} for f in QUALITY_FLAGS for _ in range(8)] + [
+        {"nik_birth_date_mismatch", "nik_sex_mismatch"},
+        {"nik_issued_outside_kaltara", "nik_birth_date_mismatch"},
+        {"nik_issued_outside_kaltara", "nik_sex_mismatch"},
+        set(QUALITY_FLAGS),
+        set(QUALITY_FLAGS),
+        {"nik_sex_mismatch"},
+    ]
+    for i, flags in zip(chosen, combos, strict=True):
+        persons[int(i)].flags = frozenset(flags)
+    assert len({p.nik for p in persons}) == len(persons)
     return persons
 
 
-def persons_rows(persons: list[Person]) -> pd.DataFrame:
-    """ingest.persons rows: one per listing and snapshot, row numbers per (snapshot, regency file)."""
+def _source_file(snap: date, regency_code: str) -> str:
+    return f"{snap.isoformat()}/{regency_code.replace('.', '')}_ktp.csv"
+
+
+def _text_row(
+    *,
+    nik: str,
+    sex: str,
+    birth: date,
+    marital: str,
+    citizenship: str,
+    village: str,
+    status: str,
+    snap: date,
+    entry: date,
+) -> dict[str, str]:
+    """One extract row as a regency office sends it (docs/extract-contract.md), all text."""
+    _, reg, dist, vil = _codes(village)
+    return {
+        "NIK": nik,
+        "NO_KK": nik[:6] + "9" * 10,
+        "NAMA_LGKP": f"SYNTHETIC PERSON {nik[-8:]}",
+        "JENIS_KLMIN": sex,
+        "TMPT_LHR": "TARAKAN",
+        "TGL_LHR": birth.strftime(DATE_FORMAT),
+        "STAT_KWN": marital,
+        "KWRNGRN": citizenship,
+        "NO_PROP": PROVINCE_CODE,
+        "NO_KAB": str(int(reg[3:])),
+        "NO_KEC": str(int(dist[6:])),
+        "NO_KEL": str(int(vil[9:])),
+        "STATUS_KTP_EL": status,
+        "TGL_REKAM": "" if status == "BELUM REKAM" else (snap - timedelta(days=30)).strftime(DATE_FORMAT),
+        "TGL_ENTRI": entry.strftime(DATE_FORMAT),
+        "LOKASI_REKAM": "",
+    }
+
+
+def listing_rows(persons: list[Person]) -> list[dict]:
+    """The kept rows: one per listing and snapshot, the loser of a NIK with an older TGL_ENTRI."""
     rows = []
-    row_numbers: Counter = Counter()
     for p in persons:
         for snap, status in p.status.items():
             listings = [(p.village_code, False, status)]
@@ -218,110 +300,190 @@ def persons_rows(persons: list[Person]) -> pd.DataFrame:
                 # The losing row disagrees on everything that matters, so counting it would show.
                 listings.append((p.loser_village_code, True, "BELUM REKAM"))
             for village, superseded, st in listings:
-                prov, reg, dist, vil = _codes(village)
-                row_numbers[(snap, reg)] += 1
+                text = _text_row(
+                    nik=p.nik,
+                    sex=p.sex,
+                    birth=p.birth_date,
+                    marital=p.marital_status,
+                    citizenship=p.citizenship,
+                    village=village,
+                    status=st,
+                    snap=snap,
+                    entry=snap - timedelta(days=1 if superseded else 0),
+                )
                 rows.append(
                     {
+                        **text,
                         "snapshot_date": snap,
-                        "regency_code": reg,
-                        "source_file": f"{snap.isoformat()}/{reg.replace('.', '')}_ktp.csv",
-                        "row_number": row_numbers[(snap, reg)],
-                        "nik": p.nik,
-                        "no_kk": p.nik[:6] + "9" * 10,
-                        "full_name": f"SYNTHETIC PERSON {p.nik[-6:]}",
-                        "sex": p.sex,
-                        "birth_place": "TARAKAN",
-                        "birth_date": p.birth_date,
-                        "marital_status": p.marital_status,
-                        "citizenship": p.citizenship,
-                        "province_code": prov,
-                        "domicile_regency": reg,
-                        "district_code": dist,
-                        "village_code": vil,
-                        "ktp_status": st,
-                        "recorded_date": None if st == "BELUM REKAM" else snap - timedelta(days=30),
-                        "entry_date": snap - timedelta(days=1 if superseded else 0),
-                        "record_location": None,
-                        "flag_nik_issued_outside_kaltara": False,
-                        "flag_nik_birth_date_mismatch": False,
-                        "flag_nik_sex_mismatch": False,
+                        "regency_code": _codes(village)[1],
+                        "village_code": village,
+                        "reason": None,
                         "superseded": superseded,
+                        "flags": p.flags,
                     }
                 )
-    return pd.DataFrame(rows)
+    return rows
 
 
-def bookkeeping(rows: pd.DataFrame, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """ingest.files, file_reject_counts and file_flag_counts consistent with the persons rows."""
+def rejected_row(reason: str, variant: int, snap: date, regency_code: str, village: str, serial: int) -> dict:
+    """A row that passes every rule before `reason` (contract order) and fails that one; `variant` picks
+    one of several ways of failing it."""
+    birth = date(1990, 1 + variant % 12, 1 + variant % 28)
+    row = _text_row(
+        nik=make_nik(village, birth, "L", serial),
+        sex="L",
+        birth=birth,
+        marital="BELUM KAWIN",
+        citizenship="WNI",
+        village=village,
+        status="SUDAH REKAM",
+        snap=snap,
+        entry=snap,
+    )
+    nik = row["NIK"]
+    other_kab = next(str(int(c[2:])) for c in REGENCIES if dotted_regency(c) != regency_code)
+    breaks: dict[str, list[dict[str, str]]] = {
+        "nik_malformed": [
+            {"NIK": "6.50101E+15"},  # Excel's rendering of a number
+            {"NIK": nik[:15]},
+            {"NIK": nik[:15] + "O"},
+            {"NIK": ""},
+        ],
+        # 00, 66 and 99 are not province codes
+        "nik_region_invalid": [{"NIK": "99" + nik[2:]}, {"NIK": "00" + nik[2:]}, {"NIK": "66" + nik[2:]}],
+        "birth_date_invalid": [
+            {"TGL_LHR": "31-02-1990"},  # not a real date
+            {"TGL_LHR": (snap + timedelta(days=1)).strftime(DATE_FORMAT)},  # after the cut-off
+            {"TGL_LHR": snap.replace(year=snap.year - 121).strftime(DATE_FORMAT)},  # over 120 years
+            {"TGL_LHR": ""},
+            {"TGL_LHR": "1990.05.17"},  # no accepted format
+        ],
+        "sex_invalid": [{"JENIS_KLMIN": "X"}, {"JENIS_KLMIN": "3"}, {"JENIS_KLMIN": ""}],
+        "marital_status_invalid": [{"STAT_KWN": "5"}, {"STAT_KWN": "NIKAH"}, {"STAT_KWN": ""}],
+        "ktp_status_invalid": [
+            {"STATUS_KTP_EL": "BELUM"},
+            {"STATUS_KTP_EL": "CARD LOST"},
+            {"STATUS_KTP_EL": ""},
+        ],
+        "wrong_regency": [{"NO_KAB": other_kab}, {"NO_PROP": "64"}, {"NO_KAB": ""}, {"NO_PROP": "x"}],
+        "unknown_area": [{"NO_KEL": "9999"}, {"NO_KEC": "99"}, {"NO_KEL": ""}],
+    }
+    variants = breaks[reason]
+    row.update(variants[variant % len(variants)])
+    return {
+        **row,
+        "snapshot_date": snap,
+        "regency_code": regency_code,
+        "village_code": None,
+        "reason": reason,
+        "superseded": False,
+        "flags": frozenset(),
+    }
+
+
+def landing_rows(persons: list[Person], seed: int = 7) -> pd.DataFrame:
+    """Every landed row, files in (snapshot, regency) order: the listings, with 0-3 rows per reject
+    reason and file crafted to fail with that reason, placed at random among them."""
     rng = np.random.default_rng(seed)
+    by_file: dict[tuple[date, str], list[dict]] = defaultdict(list)
+    for row in listing_rows(persons):
+        by_file[(row["snapshot_date"], row["regency_code"])].append(row)
+    serial = iter(range(max(p.serial for p in persons) + 1, 10**4))
+    out = []
+    for (snap, reg), rows in sorted(by_file.items()):
+        village = min(r["village_code"] for r in rows)
+        for reason, n in zip(REJECT_REASONS, rng.integers(0, 4, size=len(REJECT_REASONS)), strict=True):
+            for _ in range(int(n)):
+                bad = rejected_row(reason, int(rng.integers(0, 60)), snap, reg, village, next(serial))
+                rows.insert(int(rng.integers(0, len(rows) + 1)), bad)
+        for number, row in enumerate(rows, start=1):
+            out.append({**row, "row_number": number, "source_file": _source_file(snap, reg)})
+    return pd.DataFrame(out)
+
+
+def bookkeeping(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per file: the bookkeeping record landing writes with the ingest_summary row dbt must derive from
+    it, and the reject and flag counts the rows were crafted for (every reason and flag listed)."""
     files, rejects, flags = [], [], []
     for (snap, reg), grp in rows.groupby(["snapshot_date", "regency_code"], sort=True):
-        reason_rows = rng.integers(0, 4, size=len(REJECT_REASONS))
-        loaded = len(grp)
+        kept = grp[grp["reason"].isna()]
+        reasons = Counter(grp["reason"].dropna())
+        raised = Counter(f for fs in kept["flags"] for f in fs)
         files.append(
             {
                 "snapshot_date": snap,
                 "regency_code": reg,
                 "source_file": grp["source_file"].iloc[0],
+                "sha256": hashlib.sha256(f"{snap}/{reg}".encode()).hexdigest(),
+                "rows_read": len(grp),
+                "rows_loaded": len(kept),
+                "rows_rejected": len(grp) - len(kept),
+                "duplicates_superseded": int(kept["superseded"].sum()),
                 "file_format": "csv",
                 "encoding": "utf-8",
                 "delimiter": ";",
-                "sha256": hashlib.sha256(f"{snap}/{reg}".encode()).hexdigest(),
-                "size_bytes": 200 * loaded,
-                "columns_found": ["NIK", "NAMA_LGKP"],
-                "rows_read": loaded + int(reason_rows.sum()),
-                "rows_loaded": loaded,
-                "rows_rejected": int(reason_rows.sum()),
-                "duplicates_superseded": int(grp["superseded"].sum()),
-                "loaded_at": datetime(2025, 3, 2, 8, 0),
+                "size_bytes": 200 * len(grp),
+                "mtime_ns": 1_740_902_400_000_000_000,
+                "columns_found": list(COLUMNS),
+                "rows_landed": len(grp),
+                "landed_at": datetime(2025, 3, 2, 8, 0),
                 "run_id": "test-run",
+                "error": None,
             }
         )
         rejects += [
-            {"snapshot_date": snap, "regency_code": reg, "reason": r, "rows": int(n)}
-            for r, n in zip(REJECT_REASONS, reason_rows, strict=True)
+            {"snapshot_date": snap, "regency_code": reg, "reason": r, "rows": reasons[r]}
+            for r in REJECT_REASONS
         ]
         flags += [
-            {"snapshot_date": snap, "regency_code": reg, "flag": f, "rows": int(rng.integers(0, 3))}
-            for f in QUALITY_FLAGS
+            {"snapshot_date": snap, "regency_code": reg, "flag": f, "rows": raised[f]} for f in QUALITY_FLAGS
         ]
     return pd.DataFrame(files), pd.DataFrame(rejects), pd.DataFrame(flags)
 
 
 def generate(seed: int = 20250301) -> Generated:
     persons = generate_population(seed)
-    rows = persons_rows(persons)
+    rows = landing_rows(persons)
     files, rejects, flags = bookkeeping(rows)
-    return Generated(persons, files, rejects, flags, rows)
+    return Generated(persons, rows, files, rejects, flags)
 
 
-def write_warehouse(path: Path, gen: Generated) -> None:
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(SCHEMA_SQL.read_text())
-        for table, df in [
-            ("persons", gen.persons_rows),
-            ("files", gen.files),
-            ("file_reject_counts", gen.reject_counts),
-            ("file_flag_counts", gen.flag_counts),
-        ]:
-            con.register("frame", df)
-            cols = ", ".join(f'"{c}"' for c in df.columns)
-            con.execute(f"insert into ingest.{table} ({cols}) select {cols} from frame")
-            con.unregister("frame")
-    finally:
-        con.close()
+def landing_dir(warehouse: Path) -> Path:
+    """Where the pipeline lands extracts for this warehouse (`<stem>.landing` beside it)."""
+    return Settings.from_env({"KTP_WAREHOUSE": str(warehouse)}).landing_dir
+
+
+def write_landing(landing: Path, gen: Generated) -> None:
+    """The landing folder as pipelines/ingest/landing.py leaves it after landing every generated file."""
+    ensure_layout(landing)
+    rows = dict(list(gen.rows.groupby(["snapshot_date", "regency_code"], sort=True)))
+    for record in gen.files.to_dict("records"):
+        snap, reg = record["snapshot_date"], record["regency_code"]
+        part = partition_dir(landing, snap.isoformat(), reg)
+        part.mkdir(parents=True, exist_ok=True)
+        grp = rows[(snap, reg)].sort_values("row_number")
+        columns = {c: grp[c].tolist() for c in COLUMNS}
+        columns |= {
+            "row_number": grp["row_number"].tolist(),
+            "source_file": grp["source_file"].tolist(),
+            "sha256": [record["sha256"]] * len(grp),
+        }
+        pq.write_table(pa.table(columns, schema=ROWS_SCHEMA), part / f"rows-{record['sha256'][:16]}.parquet")
+        file_row = {name: record[name] for name in FILE_SCHEMA.names}
+        pq.write_table(pa.Table.from_pylist([file_row], schema=FILE_SCHEMA), part / FILE_RECORD)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Running dbt
 
 
-def dbt_env(warehouse: Path, tmp: Path) -> dict[str, str]:
+def dbt_env(warehouse: Path, tmp: Path, landing: Path | None = None) -> dict[str, str]:
+    """What dbt needs to find the warehouse and the landing folder (by default the one beside it)."""
     env = dict(os.environ)
     env.update(
         {
             "KTP_WAREHOUSE": str(warehouse),
+            "KTP_LANDING_DIR": str(landing or landing_dir(warehouse)),
             "KTP_DUCKDB_TEMP_DIR": str(tmp / "duckdb_tmp"),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
@@ -330,13 +492,20 @@ def dbt_env(warehouse: Path, tmp: Path) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
+def run_dbt(
+    args: list[str], warehouse: Path, tmp: Path, landing: Path | None = None
+) -> subprocess.CompletedProcess:
     """dbt with target and log paths under tmp, so parallel tests never share dbt_project/target."""
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt), *args, "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR)]
     cmd += ["--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")]
     return subprocess.run(
-        cmd, cwd=DBT_PROJECT_DIR, env=dbt_env(warehouse, tmp), capture_output=True, text=True, timeout=600
+        cmd,
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_env(warehouse, tmp, landing),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
