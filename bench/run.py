@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.compare import mismatches
@@ -45,9 +45,9 @@ class BenchmarkFailed(Exception):
     pass
 
 
-def cached_extracts(scale: float, seed: int, snapshots: str) -> Path:
+def cached_extracts(scale: float, seed: int, snapshots: str, styles: str = "messy") -> Path:
     """Generate (not timed) or reuse the synthetic extracts of this scale."""
-    out = CACHE_DIR / f"scale{scale:g}-seed{seed}-{snapshots.replace(',', '_')}"
+    out = CACHE_DIR / f"scale{scale:g}-seed{seed}-{snapshots.replace(',', '_')}-{styles}"
     if out.is_dir():
         return out
     partial = out.with_name(out.name + ".partial")
@@ -55,7 +55,7 @@ def cached_extracts(scale: float, seed: int, snapshots: str) -> Path:
     print(f"generating scale {scale:g} into {out} (not timed) ...", flush=True)
     subprocess.run(
         [sys.executable, "-m", "pipelines.synthetic", "--scale", f"{scale:g}", "--out", str(partial)]
-        + ["--seed", str(seed), "--snapshots", snapshots],
+        + ["--seed", str(seed), "--snapshots", snapshots, "--styles", styles],
         check=True,
         env=_env({}),
         cwd=REPO_ROOT,
@@ -79,10 +79,12 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _link_raw(cache: Path, raw: Path) -> None:
-    """Hard-link the cached snapshot folders: free and fast, and the cache stays pristine as long as a
-    changed file is written as a new file (see change_one_file)."""
+def _link_raw(cache: Path, raw: Path, snapshots: list[str] | None = None) -> None:
+    """Hard-link the cached snapshot folders (all, or those named): free and fast, and the cache stays
+    pristine as long as a changed file is written as a new file (see change_one_file)."""
     for snap in sorted(p for p in cache.iterdir() if p.is_dir()):
+        if snapshots is not None and snap.name not in snapshots:
+            continue
         (raw / snap.name).mkdir(parents=True)
         for f in snap.iterdir():
             os.link(f, raw / snap.name / f.name)
@@ -107,12 +109,14 @@ def change_one_file(raw: Path, regency4: str = CHANGED_REGENCY, rows: int = 25) 
 class Round:
     """One round's directories: raw (linked), the pipeline's deployment and the baselines."""
 
-    def __init__(self, scale: float, index: int, cache: Path):
-        self.dir = RUNS_DIR / f"scale{scale:g}" / f"round{index}"
+    def __init__(
+        self, scale: float, index: int, cache: Path, name: str = "", snapshots: list[str] | None = None
+    ):
+        self.dir = RUNS_DIR / f"scale{scale:g}{'-' + name if name else ''}" / f"round{index}"
         shutil.rmtree(self.dir, ignore_errors=True)
         self.raw = self.dir / "raw"
         self.raw.mkdir(parents=True)
-        _link_raw(cache, self.raw)
+        _link_raw(cache, self.raw, snapshots)
         self.warehouse = self.dir / "warehouse" / "ktp.duckdb"
 
     def pipeline_env(self) -> dict[str, str]:
@@ -185,15 +189,17 @@ def _commit() -> str:
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
-def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
-    cache = cached_extracts(scale, seed, snapshots)
+def bench_scale(scale: float, repeats: int, seed: int, snapshots: str, styles: str) -> dict:
+    cache = cached_extracts(scale, seed, snapshots, styles)
     files = sorted(p for p in cache.rglob("*") if p.is_file() and p.parent != cache)
     results: dict = {
         "scale": scale,
         "seed": seed,
         "snapshots": snapshots,
+        "styles": styles,
         "memory_limit": _memory_limit(),
         "raw_bytes": sum(p.stat().st_size for p in files),
+        "raw_files": len([p for p in files if p.suffix.lower() in (".csv", ".xlsx")]),
         "answer_key_rows": _rows_written(cache),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "a": [],
@@ -223,7 +229,10 @@ def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
         _require_equal(rnd, base_db, "a")
         changed = change_one_file(rnd.raw)
         c = _pipeline(rnd, "c")
-        results["c"].append(_sample(c, changed=changed.name, steps=step_seconds(rnd.last_run())))
+        dbt_nodes = dbt_node_seconds(Settings.from_env(rnd.pipeline_env()).dbt_target_dir)
+        results["c"].append(
+            _sample(c, changed=changed.name, steps=step_seconds(rnd.last_run()), dbt_nodes=dbt_nodes)
+        )
         print(
             f"    (c) one file changed    {c.seconds:8.1f} s  {c.peak_rss_bytes / 2**30:.2f} GiB", flush=True
         )
@@ -241,6 +250,48 @@ def bench_scale(scale: float, repeats: int, seed: int, snapshots: str) -> dict:
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     for kind in "abcd":
         results[f"median_{kind}"] = statistics.median(s["seconds"] for s in results[kind])
+    return results
+
+
+def month_ends(count: int, last: str = "2026-09-30") -> list[str]:
+    """`count` consecutive month-end dates ending at `last`."""
+    year, month = int(last[:4]), int(last[5:7])
+    out = []
+    for _ in range(count):
+        first_of_next = date(year + (month == 12), month % 12 + 1, 1)
+        out.append((first_of_next - timedelta(days=1)).isoformat())
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return sorted(out)
+
+
+def bench_new_snapshot(repeats: int, seed: int, styles: str, history: int) -> dict:
+    """(e): adding a snapshot to a warehouse that holds `history` snapshots, against one that holds one.
+
+    Both warehouses are built (not timed) from the snapshots before the new one; then the new snapshot's
+    folder is linked in and the run is timed. A run that pays for what changed costs the same in both.
+    """
+    snapshots = month_ends(history + 1)
+    cache = cached_extracts(1.0, seed, ",".join(snapshots), styles)
+    results: dict = {"kind": "new_snapshot", "history": history, "snapshots": snapshots, "styles": styles}
+    for held in (1, history):
+        results[f"e{held}"] = []
+    for i in range(repeats):
+        for held in (1, history):
+            print(f"(e) new snapshot after {held} held, round {i + 1}/{repeats}", flush=True)
+            rnd = Round(1.0, i, cache, name=f"new_snapshot_after_{held}", snapshots=snapshots[-1 - held : -1])
+            _pipeline(rnd, f"e{held} setup")
+            _link_raw(cache, rnd.raw, [snapshots[-1]])
+            e = _pipeline(rnd, f"e{held}")
+            steps = step_seconds(rnd.last_run())
+            results[f"e{held}"].append(_sample(e, steps=steps))
+            print(f"    (e) after {held} snapshot(s) {e.seconds:8.1f} s", flush=True)
+            if held == history and i == 0:
+                _, db = _baseline(rnd, "baseline")
+                _require_equal(rnd, db, f"e{held}")
+            shutil.rmtree(rnd.dir, ignore_errors=True)
+    for held in (1, history):
+        results[f"median_e{held}"] = statistics.median(s["seconds"] for s in results[f"e{held}"])
+    results["ratio"] = results[f"median_e{history}"] / results["median_e1"]
     return results
 
 
@@ -270,7 +321,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,10", help="comma-separated; 1 = ~770,000 residents")
     parser.add_argument("--repeats", default="1=3,10=1", help="N for every scale, or scale=N,...")
     parser.add_argument("--seed", type=int, default=6500)
-    parser.add_argument("--snapshots", default="2026-09-30", help="comma-separated YYYY-MM-DD")
+    parser.add_argument(
+        "--snapshots", default="2026-03-31,2026-09-30", help="comma-separated YYYY-MM-DD (users keep history)"
+    )
+    parser.add_argument(
+        "--styles", default="messy", choices=["default", "messy"], help="file styles of the generator"
+    )
+    parser.add_argument(
+        "--new-snapshot",
+        type=int,
+        default=6,
+        metavar="N",
+        help="(e) at scale 1: add a snapshot to N held against 1 held; 0 skips it",
+    )
+    parser.add_argument("--e-repeats", type=int, default=2)
+    parser.add_argument("--no-styles-report", action="store_true", help="skip the per-style ingestion costs")
     parser.add_argument("--report", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     parser.add_argument(
         "--label", default="", help="names a variant, e.g. mem2GB: results_scale10-mem2GB.json"
@@ -280,16 +345,30 @@ def main(argv: list[str] | None = None) -> int:
     repeats = _repeats(args.repeats, scales)
     RUNS_DIR.mkdir(parents=True, exist_ok=True)
     try:
+        suffix = f"-{args.label}" if args.label else ""
+        if 1.0 in scales and not args.no_styles_report:
+            from bench.ingestion_styles import measure
+
+            cache = cached_extracts(1.0, args.seed, args.snapshots, args.styles)
+            print("ingestion cost per style, scale 1 ...", flush=True)
+            styles = {"styles": args.styles, "files": measure(cache, repeats=3)}
+            (RUNS_DIR / f"results_styles{suffix}.json").write_text(
+                json.dumps(styles, indent=2), encoding="utf-8"
+            )
         for scale in scales:
-            results = bench_scale(scale, repeats[scale], args.seed, args.snapshots)
+            results = bench_scale(scale, repeats[scale], args.seed, args.snapshots, args.styles)
             results["label"] = args.label
-            suffix = f"-{args.label}" if args.label else ""
             path = RUNS_DIR / f"results_scale{scale:g}{suffix}.json"
             path.write_text(json.dumps(results, indent=2, default=asdict), encoding="utf-8")
+        if 1.0 in scales and args.new_snapshot:
+            results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
+            (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(
+                json.dumps(results, indent=2, default=asdict), encoding="utf-8"
+            )
     except BenchmarkFailed as e:
         print(f"BENCHMARK FAILED: {e}", file=sys.stderr)
         return 1
-    write_report(sorted(RUNS_DIR.glob("results_scale*.json")), args.report)
+    write_report(sorted(RUNS_DIR.glob("results_scale*.json")), args.report, extras=RUNS_DIR)
     print(f"written {args.report}")
     return 0
 

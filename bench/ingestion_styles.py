@@ -1,0 +1,182 @@
+"""What ingesting one file costs per MB, for every file style the extract contract allows.
+
+    python -m bench.ingestion_styles DIR [--repeats 3] [--json OUT]
+
+DIR is a generated data set (python -m pipelines.synthetic ... --styles messy), whose GENERATED.json
+names each file's style. For every file, medians of `repeats`:
+  landing: pipelines.ingest.landing.land_extract (decode, whole-file checks, all-text Parquet);
+  judging: the compiled SQL of the dbt model int_ingest__judged_rows (typing, the 8 reject reasons, the
+           flags, the village placement) for that file's partition alone, in DuckDB, written to a table.
+  read_csv: for CSV files, DuckDB's own read_csv of the file into a table (all text, no rules): what
+           reading alone costs, as a yardstick.
+The judging SQL is dbt's own compilation (one `dbt build` of the ingest layer first, not timed), so the
+figures measure the code the pipeline runs. The spread (slowest over fastest seconds per MB) is the
+number the target of 1.5x is about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.discovery import scan
+from pipelines.ingest.landing import ensure_layout, land_extract
+from pipelines.ingest.readers import _detect_delimiter, _detect_encoding, _first_line
+from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+
+JUDGED_SQL = "compiled/ktp_warehouse/models/intermediate/ingest/int_ingest__judged_rows.sql"
+
+
+def _dbt_build_ingest(settings: Settings) -> str:
+    """Build the judging model once (full mode) and return its compiled SQL, which reads every file."""
+    env = {
+        **os.environ,
+        **settings.export_for_dbt(),
+        "DO_NOT_TRACK": "1",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    target = settings.dbt_target_dir
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "--quiet",
+            "build",
+            "--select",
+            "+int_ingest__judged_rows",
+        ]
+        + ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+        + ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        + ["--target-path", str(target)],
+        check=True,
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+    )
+    sql = (target / JUDGED_SQL).read_text(encoding="utf-8")
+    if "(1 = 1)" not in sql:
+        raise RuntimeError("expected the full-build compilation of int_ingest__judged_rows")
+    return sql
+
+
+def measure(data: Path, repeats: int) -> list[dict]:
+    styles = json.loads((data / "GENERATED.json").read_text(encoding="utf-8")).get("styles") or {}
+    inventory = scan(data)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env(
+            {"KTP_RAW_DIR": str(data), "KTP_WAREHOUSE": str(Path(tmp) / "ktp.duckdb")}
+        )
+        ensure_layout(settings.landing_dir)
+        landing_s: dict[str, list[float]] = {}
+        for _ in range(repeats):
+            for extract in inventory.extracts:
+                started = time.perf_counter()
+                landed = land_extract(settings.landing_dir, extract, force=True)
+                landing_s.setdefault(extract.source_file, []).append(time.perf_counter() - started)
+                if landed.status != "landed":
+                    raise RuntimeError(f"{extract.source_file}: {landed.error}")
+        sql = _dbt_build_ingest(settings)
+        judging_s: dict[str, list[float]] = {}
+        with duckdb.connect(
+            str(settings.warehouse), config={"memory_limit": settings.duckdb_memory_limit}
+        ) as con:
+            for _ in range(repeats):
+                for extract in inventory.extracts:
+                    where = (
+                        f"snapshot_date = date '{extract.snapshot.isoformat()}' "
+                        f"and regency_code = '{extract.regency_code}'"
+                    )
+                    started = time.perf_counter()
+                    con.execute(
+                        f"create or replace temp table judged as select * from ({sql}) as j where {where}"
+                    )
+                    judging_s.setdefault(extract.source_file, []).append(time.perf_counter() - started)
+            read_csv_s: dict[str, list[float]] = {}
+            for _ in range(repeats):
+                for extract in inventory.extracts:
+                    if extract.path.suffix.lower() == ".csv":
+                        read_csv_s.setdefault(extract.source_file, []).append(_read_csv(con, extract.path))
+        for extract in inventory.extracts:
+            mb = extract.path.stat().st_size / 1e6
+            land, judge = (
+                statistics.median(landing_s[extract.source_file]),
+                statistics.median(judging_s[extract.source_file]),
+            )
+            results.append(
+                {
+                    "file": extract.source_file,
+                    "mb": round(mb, 2),
+                    "style": styles.get(extract.source_file, {}),
+                    "landing_s": round(land, 3),
+                    "judging_s": round(judge, 3),
+                    "s_per_mb": round((land + judge) / mb, 4) if mb else None,
+                    "landing_s_per_mb": round(land / mb, 4) if mb else None,
+                    "judging_s_per_mb": round(judge / mb, 4) if mb else None,
+                    "read_csv_s": round(statistics.median(read_csv_s[extract.source_file]), 3)
+                    if extract.source_file in read_csv_s
+                    else None,
+                }
+            )
+    return results
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> float:
+    encoding = _detect_encoding(path)
+    delimiter = _detect_delimiter(_first_line(path, encoding))
+    # DuckDB reads latin-1 natively; Windows-1252 differs only in 0x80-0x9F.
+    enc = "latin-1" if encoding == "cp1252" else "utf-8"
+    started = time.perf_counter()
+    con.execute(
+        "create or replace temp table read_csv_copy as select * from read_csv(?, delim = ?, header = true, "
+        f"all_varchar = true, encoding = '{enc}')",
+        [str(path), delimiter],
+    )
+    return time.perf_counter() - started
+
+
+def describe(style: dict) -> str:
+    if not style:
+        return "-"
+    keys = ("format", "encoding", "delimiter", "column_order", "date_format")
+    parts = [str(style.get(k)) for k in keys if style.get(k) not in (None, "")]
+    extra = style.get("extra_columns") or []
+    if extra:
+        parts.append(f"+{len(extra)} SIAK columns")
+    return ", ".join(parts)
+
+
+def spread(results: list[dict], key: str = "s_per_mb") -> float:
+    values = [r[key] for r in results if r[key]]
+    return max(values) / min(values) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingestion_styles", description=__doc__)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    results = measure(args.data, args.repeats)
+    print(f"{'file':45} {'MB':>7} {'land s':>7} {'judge s':>7} {'s/MB':>7} {'read_csv':>8}  style")
+    for r in results:
+        read_csv = f"{r['read_csv_s']:8.2f}" if r["read_csv_s"] is not None else f"{'-':>8}"
+        print(
+            f"{r['file']:45} {r['mb']:7.1f} {r['landing_s']:7.2f} {r['judging_s']:7.2f} "
+            f"{r['s_per_mb']:7.4f} {read_csv}  {describe(r['style'])}"
+        )
+    print(f"spread of s/MB (slowest / fastest): {spread(results):.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
