@@ -25,7 +25,7 @@ from pipelines.ingest.contract import COLUMNS, REQUIRED_COLUMNS
 ROW_COLUMN = "_row"
 _CHUNK_BYTES = 8 << 20
 # Bytes that Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor Windows-1252.
-_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 # Columns holding 16-digit identifiers: in XLSX they must be text cells (see _xlsx_cell_text).
 _IDENTIFIER_COLUMNS = {"NIK", "NO_KK"}
 
@@ -107,7 +107,6 @@ def _detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     bom = False
-    cp1252_possible = True
     utf8 = True
     with path.open("rb") as f:
         first = True
@@ -115,14 +114,10 @@ def _detect_encoding(path: Path) -> str:
             if first:
                 bom = chunk.startswith(codecs.BOM_UTF8)
                 first = False
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            if cp1252_possible and not _CP1252_UNDEFINED.isdisjoint(chunk):
-                cp1252_possible = False
-            if not utf8 and not cp1252_possible:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
                 break
     if utf8:
         try:
@@ -133,8 +128,11 @@ def _detect_encoding(path: Path) -> str:
         return "utf-8-sig" if bom else "utf-8"
     if bom:
         raise ExtractError("unreadable encoding: starts with a UTF-8 byte-order mark but is not UTF-8")
-    if not cp1252_possible:
-        raise ExtractError("unreadable encoding: neither UTF-8 nor Windows-1252")
+    # Not UTF-8: Windows-1252, unless a byte it leaves undefined appears (one C-speed scan per byte).
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
+            if any(b in chunk for b in _CP1252_UNDEFINED):
+                raise ExtractError("unreadable encoding: neither UTF-8 nor Windows-1252")
     return "cp1252"
 
 
@@ -165,6 +163,9 @@ def _read_csv(path: Path) -> ExtractTable:
         column_names=[f"c{i}" for i in range(len(header))],
         skip_rows=1,
         block_size=_CHUNK_BYTES,
+        # Arrow's streaming reader is slower with its own threads (measured: 0.52 s against 0.20 s for a
+        # 35 MB file); files land in parallel instead.
+        use_threads=False,
     )
     parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=False)
     convert_options = pacsv.ConvertOptions(
@@ -247,9 +248,12 @@ def _read_xlsx(path: Path) -> ExtractTable:
         if name not in positions:
             continue
         i = positions[name]
-        columns[name] = pa.array(
-            [_xlsx_cell_text(r[i] if i < len(r) else None, name) for r in data], type=pa.string()
-        )
+        cells = [r[i] if i < len(r) else None for r in data]
+        if all(type(v) is str for v in cells):
+            # Text cells, the usual case: only '' needs saying (it is a missing value, as for any cell).
+            columns[name] = pa.array([v or None for v in cells], type=pa.string())
+        else:
+            columns[name] = pa.array([_xlsx_cell_text(v, name) for v in cells], type=pa.string())
     present = list(columns)
     batch = _numbered(pa.RecordBatch.from_arrays(list(columns.values()), names=present), present, 1)
     return ExtractTable(present, "xlsx", None, None, [h.strip() for h in header], lambda: iter([batch]))
