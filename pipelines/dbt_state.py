@@ -1,4 +1,5 @@
-"""When the dbt project itself changed, the incremental models must be rebuilt whole, once.
+"""What the next dbt build of a warehouse must redo: everything once when the dbt project changed, and
+the tests of the partitions built since the last build that passed every test.
 
 The incremental models rebuild the partitions whose landed files changed (dbt_project/macros/
 incremental/); a changed model, macro, seed or var changes every partition instead. The fingerprint of
@@ -16,6 +17,7 @@ from pipelines.dbt_manifest import project_files, vars_args
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 _BUILT = "built_project.sha256"
+_TESTED = "tested_until"
 
 
 def project_fingerprint(settings: Settings) -> str:
@@ -51,4 +53,37 @@ def record_built_project(settings: Settings) -> bool:
     if not built or any(r["status"] != "success" for r in built):
         return False
     _built_path(settings).write_text(project_fingerprint(settings) + "\n", encoding="utf-8")
+    return True
+
+
+def tested_until(settings: Settings) -> str:
+    """When the last build in which every model, seed and test passed ended its last partition ('' when
+    there is none): the partitions built since are the ones this build must test (ktp_untested_rows)."""
+    if full_refresh_args(settings):
+        return ""
+    try:
+        return (settings.dbt_target_dir / _TESTED).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def record_tested(settings: Settings) -> bool:
+    """After a build: remember up to when every partition is tested, if every node of the build passed."""
+    import duckdb
+
+    path = settings.dbt_target_dir / _TESTED
+    try:
+        results = json.loads((settings.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        results = {}
+    nodes = results.get("results") or []
+    if not nodes or any(r["status"] not in ("success", "pass") for r in nodes):
+        path.unlink(missing_ok=True)  # test everything again next time
+        return False
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        (newest,) = conn.execute("select max(built_at) from audit.dbt_partitions").fetchone()
+    if newest is None:
+        path.unlink(missing_ok=True)
+        return False
+    path.write_text(newest.isoformat(sep=" ") + "\n", encoding="utf-8")
     return True

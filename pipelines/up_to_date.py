@@ -42,7 +42,7 @@ _THRESHOLDS = ("KTP_MAX_REJECT_RATE", "KTP_OUTLIER_Z", "KTP_POPULATION_TOLERANCE
 
 
 def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
-    """`snapshot|regency|sha256` of every file when each is the one landed, else None (work to do)."""
+    """`snapshot|regency|sha256|landed at` of every file when each is the one landed, else None."""
     work, unassigned = plan(inventory)
     if unassigned:
         return None  # refused files: the run must say so and fail
@@ -61,7 +61,8 @@ def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
             sha256_of(item.extract.path) != record["sha256"]
         ):
             return None
-        out.append(f"{item.snapshot.isoformat()}|{item.extract.regency_code}|{record['sha256']}")
+        landed_at = record["landed_at"].isoformat()
+        out.append(f"{item.snapshot.isoformat()}|{item.extract.regency_code}|{record['sha256']}|{landed_at}")
     landed = {p for p in settings.landing_dir.glob("snapshot_date=*/regency_code=*")}
     landed = {p for p in landed if (p / FILE_RECORD).exists() and read_record(p / FILE_RECORD) is not None}
     if landed != wanted:
@@ -69,10 +70,13 @@ def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
     return sorted(out)
 
 
-def judged_files(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """`snapshot|regency|sha256` of every file the warehouse holds: what a publication was made from."""
-    rows = conn.execute("select snapshot_date::varchar, regency_code, sha256 from ingest.files").fetchall()
-    return sorted(f"{s}|{r}|{sha}" for s, r, sha in rows)
+def judged_files(conn: duckdb.DuckDBPyConnection, *, landings: bool = False) -> list[str]:
+    """`snapshot|regency|sha256` of every file the warehouse holds: what a publication was made from;
+    with `landings`, also which landing of it was judged (`|landed at`)."""
+    rows = conn.execute(
+        "select snapshot_date::varchar, regency_code, sha256, landed_at from ingest.files"
+    ).fetchall()
+    return sorted(f"{s}|{r}|{sha}" + (f"|{at.isoformat()}" if landings else "") for s, r, sha, at in rows)
 
 
 def is_current(settings: Settings, inventory: Inventory) -> bool:
@@ -86,10 +90,12 @@ def is_current(settings: Settings, inventory: Inventory) -> bool:
     try:
         with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
             verdict = gate.evaluate(conn)
-            judged = judged_files(conn) if verdict.open else None
+            if not verdict.open or judged_files(conn, landings=True) != landed:
+                return False
+            judged = judged_files(conn)
     except duckdb.Error:
         return False
-    return judged == landed and published == inputs_fingerprint(settings, judged)
+    return published == inputs_fingerprint(settings, judged)
 
 
 def inputs_fingerprint(settings: Settings, files: list[str]) -> str:

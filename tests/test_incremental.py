@@ -284,3 +284,48 @@ def test_files_land_in_parallel_processes_while_a_writer_holds_the_warehouse(ktp
     assert query(ktp_env, "select count(*), sum(rows_read), sum(rows_rejected) from ingest.files") == [
         (10, 20000, 0)
     ]
+
+
+def _tamper_record(settings: Settings, snapshot: str, regency: str, **changes) -> None:
+    """Rewrite one landing record as a buggy lander would (a later landing time: dbt sees a change)."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    from pipelines.ingest.landing import FILE_RECORD, FILE_SCHEMA, _atomic_write, partition_dir, read_record
+
+    path = partition_dir(settings.landing_dir, snapshot, regency) / FILE_RECORD
+    record = read_record(path) | changes | {"landed_at": datetime.now(UTC).replace(tzinfo=None)}
+    _atomic_write(pa.Table.from_pylist([record], schema=FILE_SCHEMA), path)
+
+
+def test_tests_look_at_what_changed_and_a_failed_test_runs_again_until_it_passes(ktp_env):
+    from pipelines.dbt_state import tested_until
+
+    _write_snapshot(ktp_env.raw_dir, S1)
+    _write_snapshot(ktp_env.raw_dir, S2)
+    assert _run(ktp_env).ok
+    assert tested_until(ktp_env)  # a green build: later builds test only what they rebuild
+    compiled = ktp_env.dbt_target_dir / "run" / "ktp_warehouse" / "models" / "intermediate" / "ingest"
+    test_sql = compiled / "int_ingest__judged_rows.yml" / "expressions_are_true_int_ingest__files.sql"
+
+    # A landing record that claims one row more than its Parquet file holds: the accounting test of
+    # ingest.files fails, and the publication is blocked.
+    _tamper_record(ktp_env, S2, "65.03", rows_landed=7)
+    first = _run(ktp_env)
+    assert not first.published
+    assert any("expressions_are_true_int_ingest__files" in p.what for p in first.problems), first.problems
+    assert "built.built_at >" in test_sql.read_text()  # it tested the rebuilt snapshot only
+    assert tested_until(ktp_env) == ""
+
+    # Nothing changed since: the failed test is not skipped as "already tested", it fails again.
+    again = _run(ktp_env)
+    assert not again.published
+    assert any("expressions_are_true_int_ingest__files" in p.what for p in again.problems)
+    assert "built.built_at >" not in test_sql.read_text()  # everything was tested
+
+    # Landed again correctly: green, published.
+    _tamper_record(ktp_env, S2, "65.03", rows_landed=6)
+    fixed = _run(ktp_env)
+    assert fixed.ok, fixed.problems
+    assert tested_until(ktp_env)

@@ -26,7 +26,7 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest, vars_args
-from pipelines.dbt_state import full_refresh_args, record_built_project
+from pipelines.dbt_state import full_refresh_args, record_built_project, record_tested, tested_until
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -92,6 +92,8 @@ def _environment(extra: Mapping[str, str]) -> Iterator[None]:
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSettings):
     settings = ktp.resolve()
     env = {k: v for k, v in dbt_env(settings).items() if k.startswith(("KTP_", "DBT_", "DO_NOT"))}
+    # The tests of partitioned models look at the partitions built since the last all-green build.
+    env["KTP_DBT_TESTED_UNTIL"] = tested_until(settings)
     # One target folder per warehouse, kept between runs, so dbt's partial parsing carries over
     # (dbt_manifest.start_parse); only one build writes a warehouse at a time (the warehouse pool).
     # Unit tests check the models' code, not the data: `make test` runs them (tests/test_dbt_marts.py),
@@ -116,6 +118,7 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSe
             # Also after failed tests: the models were built from this project all the same.
             if whole_project:
                 record_built_project(settings)
+                record_tested(settings)
 
 
 class KtpDbtCliResource(DbtCliResource):

@@ -12,7 +12,7 @@ from (
             {%- endfor %}
         ) as failed_expressions,
         *
-    from {{ model }}
+    from {{ ktp_untested_rows(model) }} as tested_rows
 ) as checked
 where failed_expressions <> ''
 {% endtest %}

@@ -10,7 +10,7 @@ select
         {%- endfor %}
     ) as null_columns,
     *
-from {{ model }}
+from {{ ktp_untested_rows(model) }} as tested_rows
 where {% for column in columns -%}
     {{ adapter.quote(column) }} is null{{ " or " if not loop.last }}
 {%- endfor %}

@@ -3,7 +3,7 @@
 select
     {{ combination_of_columns | join(', ') }},
     count(*) as occurrences
-from {{ model }}
+from {{ ktp_untested_rows(model) }} as tested_rows
 group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
