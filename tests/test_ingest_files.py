@@ -188,10 +188,17 @@ def test_rerun_unchanged_reads_nothing_and_changed_file_replaces_only_itself(ktp
 def test_removed_file_is_dropped_from_its_snapshot(ktp_env):
     _all_regencies(ktp_env)
     _run(ktp_env)
+    landed = ktp_env.landing_dir / f"snapshot_date={S1}" / "regency_code=65.04"
+    assert (landed / "file.parquet").exists()
     (ktp_env.raw_dir / S1 / "6504_extract.csv").unlink()
-    _run(ktp_env)
+    outcome = _run(ktp_env)
+    assert outcome.files_dropped == [f"{S1}/6504_extract.csv"]
+    assert not landed.exists()
     assert ("65.04",) not in _query(ktp_env, "select regency_code from ingest.files")
-    assert _query(ktp_env, "select count(*) from ingest.persons where regency_code = '65.04'") == [(0,)]
+    for table in ("persons", "judged_rows", "file_reject_counts", "file_flag_counts"):
+        assert _query(ktp_env, f"select count(*) from ingest.{table} where regency_code = '65.04'") == [(0,)]
+    # the other files were not judged again
+    assert _query(ktp_env, "select count(distinct judged_at) from ingest.judged_rows") == [(1,)]
 
 
 def test_two_warehouses_do_not_see_each_other(ktp_env, tmp_path, monkeypatch):
