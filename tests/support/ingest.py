@@ -27,24 +27,7 @@ from pipelines.settings import DBT_PROJECT_DIR, Settings
 INGEST_TABLES_SQL = Path(__file__).with_name("ingest_tables.sql")
 
 # Columns of ingest.quarantine that are judged_rows.raw_<column> (the values as sent).
-QUARANTINE_RAW_COLUMNS = (
-    "nik",
-    "no_kk",
-    "nama_lgkp",
-    "jenis_klmin",
-    "tmpt_lhr",
-    "tgl_lhr",
-    "stat_kwn",
-    "kwrngrn",
-    "no_prop",
-    "no_kab",
-    "no_kec",
-    "no_kel",
-    "status_ktp_el",
-    "tgl_rekam",
-    "tgl_entri",
-    "lokasi_rekam",
-)
+QUARANTINE_RAW_COLUMNS = tuple(c.lower() for c in COLUMNS)
 
 
 def create_ingest_tables(con: duckdb.DuckDBPyConnection) -> None:

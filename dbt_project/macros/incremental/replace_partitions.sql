@@ -11,9 +11,10 @@
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
-{#- Post-hook of every partitioned model: remember which version of each partition it now holds. -#}
+{#- Post-hook of every partitioned model: remember which version of each partition it now holds. Set for
+    whole folders in dbt_project.yml, so it does nothing for a model that is not incremental. -#}
 {% macro ktp_record_partitions() -%}
-    {%- if execute %}
+    {%- if execute and config.get('materialized') == 'incremental' %}
     {%- set parts = ktp_partitions_of_this_model() %}
     delete from audit.dbt_partitions where model = '{{ this.identifier }}'
     {%- if parts['mode'] != 'full' %} and {{ ktp_partition_filter(parts) }}{% endif %};

@@ -9,6 +9,7 @@
     {%- set ns = namespace(partitioned=false) %}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' %}
         {%- if (node.alias or node.name) == model.identifier and node.schema == model.schema
+            and node.config.materialized == 'incremental'
             and node.config.incremental_strategy == 'replace_partitions' %}
             {%- set ns.partitioned = true %}
         {%- endif %}

@@ -1,11 +1,7 @@
 -- One person per NIK per snapshot, classified at the snapshot's cut-off date C = snapshot_date.
 -- Which row wins a NIK listed twice is decided by int_ingest__nik_duplicates; here the losers are dropped.
 -- Built per snapshot, like the marts that read it.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_partitions',
-    post_hook="{{ ktp_record_partitions() }}",
-) }}
+{{ config(materialized='incremental') }}
 {%- set parts = ktp_partitions('snapshot') %}
 {{ ktp_partition_marker(parts) }}
 

@@ -1,10 +1,5 @@
 -- Flagged (kept) rows per file and quality flag, every flag listed (zeros included).
-{{ config(
-    alias='file_flag_counts',
-    materialized='incremental',
-    incremental_strategy='replace_partitions',
-    post_hook="{{ ktp_record_partitions() }}",
-) }}
+{{ config(alias='file_flag_counts', materialized='incremental') }}
 {%- set parts = ktp_partitions('file') %}
 {{ ktp_partition_marker(parts) }}
 {{ ktp_counts_per_file(parts, 'flag', var('contract')['quality_flags']) }}

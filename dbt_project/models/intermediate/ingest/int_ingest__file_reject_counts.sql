@@ -1,10 +1,5 @@
 -- Rejected rows per file and reason, every reason listed (zeros included).
-{{ config(
-    alias='file_reject_counts',
-    materialized='incremental',
-    incremental_strategy='replace_partitions',
-    post_hook="{{ ktp_record_partitions() }}",
-) }}
+{{ config(alias='file_reject_counts', materialized='incremental') }}
 {%- set parts = ktp_partitions('file') %}
 {{ ktp_partition_marker(parts) }}
 {{ ktp_counts_per_file(parts, 'reason', var('contract')['reject_reasons']) }}

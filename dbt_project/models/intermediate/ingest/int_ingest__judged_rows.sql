@@ -1,12 +1,7 @@
 -- Every landed row judged by the contract's row rules: the first reject reason that applies (contract
 -- order), the three flags on kept rows, and the village placement. Built per file: only files whose
 -- landing changed are judged again (macros/incremental/partitions.sql).
-{{ config(
-    alias='judged_rows',
-    materialized='incremental',
-    incremental_strategy='replace_partitions',
-    post_hook="{{ ktp_record_partitions() }}",
-) }}
+{{ config(alias='judged_rows', materialized='incremental') }}
 {%- set c = var('contract') %}
 {%- set parts = ktp_partitions('file') %}
 {%- set raw_columns = ['nik', 'no_kk', 'nama_lgkp', 'jenis_klmin', 'tmpt_lhr', 'tgl_lhr', 'stat_kwn', 'kwrngrn',
