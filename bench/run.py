@@ -335,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
         help="(e) at scale 1: add a snapshot to N held against 1 held; 0 skips it",
     )
     parser.add_argument("--e-repeats", type=int, default=2)
-    parser.add_argument("--no-styles-report", action="store_true", help="skip the per-style ingestion costs")
+    parser.add_argument(
+        "--parts",
+        default="styles,scales,new_snapshot",
+        help="which measurements: styles (cost per file style, scale 1), scales (a-d), new_snapshot (e)",
+    )
     parser.add_argument("--report", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     parser.add_argument(
         "--label", default="", help="names a variant, e.g. mem2GB: results_scale10-mem2GB.json"
@@ -346,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     RUNS_DIR.mkdir(parents=True, exist_ok=True)
     try:
         suffix = f"-{args.label}" if args.label else ""
-        if 1.0 in scales and not args.no_styles_report:
+        parts = set(args.parts.split(","))
+        if "styles" in parts:
             from bench.ingestion_styles import measure
 
             cache = cached_extracts(1.0, args.seed, args.snapshots, args.styles)
@@ -355,12 +360,12 @@ def main(argv: list[str] | None = None) -> int:
             (RUNS_DIR / f"results_styles{suffix}.json").write_text(
                 json.dumps(styles, indent=2), encoding="utf-8"
             )
-        for scale in scales:
+        for scale in scales if "scales" in parts else []:
             results = bench_scale(scale, repeats[scale], args.seed, args.snapshots, args.styles)
             results["label"] = args.label
             path = RUNS_DIR / f"results_scale{scale:g}{suffix}.json"
             path.write_text(json.dumps(results, indent=2, default=asdict), encoding="utf-8")
-        if 1.0 in scales and args.new_snapshot:
+        if "new_snapshot" in parts and args.new_snapshot:
             results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
             (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(
                 json.dumps(results, indent=2, default=asdict), encoding="utf-8"

@@ -279,6 +279,8 @@ def main() -> int:
     summary = report_path(settings)
     print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")
     print(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}")
+    for dropped in outcome.files_dropped:
+        print(f"DROPPED  {dropped}: no longer in {settings.raw_dir}, its rows left the warehouse")
     for w in outcome.warnings:
         print(f"WARNING  {w.stage:8} {w.what}: {w.message}")
     for p in outcome.problems:
