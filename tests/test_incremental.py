@@ -113,7 +113,7 @@ def test_a_changed_file_is_judged_alone_and_only_its_snapshot_is_rebuilt(ktp_env
     )
     built_after = _built(ktp_env)
     rebuilt = sorted(k for k, t in built_after.items() if t != built_before.get(k))
-    per_file = {"judged_rows", "file_reject_counts", "file_flag_counts"}
+    per_file = {"judged_rows", "file_reject_counts", "file_flag_counts", "int_persons_at_cutoff"}
     for model, snapshot, regency in rebuilt:
         assert snapshot == S2, (model, snapshot, regency)
         assert regency == ("65.02" if model in per_file else ""), (model, regency)
@@ -135,14 +135,14 @@ def test_a_changed_file_is_judged_alone_and_only_its_snapshot_is_rebuilt(ktp_env
     assert _marts(fresh) == marts_after
 
 
-def test_a_mover_whose_newer_listing_arrives_in_a_later_run(ktp_env):
+def test_a_mover_whose_newer_listing_arrives_in_a_later_run(ktp_env, tmp_path, fresh_env):
     mover = Person(regency4="6501", serial=900)
     _write_snapshot(ktp_env.raw_dir, S1)
     write_csv(
         ktp_env.raw_dir / S1 / "6501_extract.csv",
         people("6501", 6, start_serial=1) + [mover.row(TGL_ENTRI="01-01-2020")],
     )
-    _run(ktp_env, publish=False)
+    assert _run(ktp_env).ok
     nik = mover.row()["NIK"]
     assert query(ktp_env, "select regency_code, superseded from ingest.persons where nik = ?", [nik]) == [
         ("65.01", False)
@@ -153,7 +153,9 @@ def test_a_mover_whose_newer_listing_arrives_in_a_later_run(ktp_env):
     tarakan = people("6571", 6, start_serial=401)
     tarakan.append(Person(regency4="6571", serial=900).row(NIK=nik, TGL_ENTRI="15-03-2026"))
     write_csv(ktp_env.raw_dir / S1 / "6571_extract.csv", tarakan)
-    outcome = _run(ktp_env, publish=False)
+    built_before = _built(ktp_env)
+    outcome = _run(ktp_env)
+    assert outcome.ok, outcome.problems
     assert outcome.files_loaded == 1
     assert sorted(
         query(ktp_env, "select regency_code, superseded from ingest.persons where nik = ?", [nik])
@@ -168,6 +170,21 @@ def test_a_mover_whose_newer_listing_arrives_in_a_later_run(ktp_env):
     assert query(
         ktp_env, "select count(*) - count(distinct nik) from ingest.persons where not superseded"
     ) == [(0,)]
+    # The per-person rows are rebuilt for Tarakan (changed) and Bulungan (lost the NIK), no other file.
+    rebuilt = _built(ktp_env)
+    per_person = sorted(
+        k[2] for k, t in rebuilt.items() if k[0] == "int_persons_at_cutoff" and t != built_before[k]
+    )
+    assert per_person == ["65.01", "65.71"]
+    assert query(
+        ktp_env, "select regency_code from intermediate.int_persons_at_cutoff where nik = ?", [nik]
+    ) == [("65.71",)]
+    # and the marts are those of a build from nothing
+    marts = _marts(ktp_env)
+    fresh = _fresh(tmp_path, ktp_env.raw_dir)
+    fresh_env(fresh)
+    assert _run(fresh).ok
+    assert _marts(fresh) == marts
 
 
 def _pipeline_process(settings: Settings, fault: str | None = None) -> subprocess.CompletedProcess:

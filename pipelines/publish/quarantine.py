@@ -20,6 +20,7 @@ import duckdb
 from pipelines.publish.sql import sql_ident, sql_string
 
 QUARANTINE_DIR = "quarantine"
+SOURCE_STAMP = ".made_from"  # beside a snapshot's listings: the files they were made from
 _FILE_MODE = 0o640  # personal data, masked or not: not for every account on the host
 _RAW_TEXT_COLUMNS = [
     "jenis_klmin",
@@ -73,22 +74,43 @@ def select_masked_sql() -> str:
 
 
 def export_quarantine(
-    warehouse: Path, reports_dir: Path, *, snapshots: list[date | str] | None = None
+    warehouse: Path,
+    reports_dir: Path,
+    *,
+    snapshots: list[date | str] | None = None,
+    only_changed: bool = False,
 ) -> list[Path]:
     """Rewrite the quarantine reports of the given snapshots (default: every snapshot in the warehouse).
 
     A snapshot's directory is rebuilt aside and swapped in, so reports of files that no longer have
-    rejects disappear with it. Returns the CSV files written.
+    rejects disappear with it. With `only_changed`, a snapshot whose listings were made from the files
+    the warehouse holds now (SOURCE_STAMP, written beside them) is left as it is. Returns the CSV files
+    written.
     """
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         wanted = _snapshots(con) if snapshots is None else [date.fromisoformat(str(s)) for s in snapshots]
         written: list[Path] = []
+        root = Path(reports_dir) / QUARANTINE_DIR
         for snapshot in wanted:
-            written += _export_snapshot(con, Path(reports_dir) / QUARANTINE_DIR, snapshot)
+            source = _made_from(con, snapshot)
+            stamp = root / snapshot.isoformat() / SOURCE_STAMP
+            if only_changed and stamp.is_file() and stamp.read_text(encoding="utf-8") == source:
+                continue
+            written += _export_snapshot(con, root, snapshot, source)
     finally:
         con.close()
     return written
+
+
+def _made_from(con: duckdb.DuckDBPyConnection, snapshot: date) -> str:
+    """Which judging of which files a snapshot's listings show: file, sha256 and time it was judged."""
+    rows = con.execute(
+        "select regency_code, source_file, sha256, loaded_at::varchar from ingest.files "
+        "where snapshot_date = ? order by all",
+        [snapshot],
+    ).fetchall()
+    return "\n".join("|".join(str(v) for v in r) for r in rows) + "\n"
 
 
 def _snapshots(con: duckdb.DuckDBPyConnection) -> list[date]:
@@ -98,7 +120,7 @@ def _snapshots(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [r[0] for r in rows]
 
 
-def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date) -> list[Path]:
+def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date, source: str) -> list[Path]:
     groups = con.execute(
         "select regency_code, source_file from ingest.quarantine where snapshot_date = ? "
         "group by all order by all",
@@ -122,6 +144,7 @@ def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date)
             )
             os.chmod(staging / name, _FILE_MODE)
             names.append(name)
+        (staging / SOURCE_STAMP).write_text(source, encoding="utf-8")
         _swap_dir(staging, target, keep_empty=bool(names))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -147,5 +170,5 @@ def _swap_dir(staging: Path, target: Path, *, keep_empty: bool) -> None:
     if keep_empty:
         os.rename(staging, target)
     else:
-        staging.rmdir()
+        shutil.rmtree(staging)
     shutil.rmtree(old, ignore_errors=True)

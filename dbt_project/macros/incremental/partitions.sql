@@ -6,9 +6,13 @@
     finished by the next one, and a partition whose file left the landing folder is deleted.
 
     Usage in a model:
-        {%- set parts = ktp_partitions('file') %}   -- or 'snapshot', 'snapshot_and_previous'
+        {%- set parts = ktp_partitions('file') %}   -- or 'snapshot', 'snapshot_and_previous',
+                                                       'file_and_duplicates'
         ... where {{ ktp_partition_filter(parts) }} ...
         {{ ktp_partition_marker(parts) }}
+    'file_and_duplicates' is a file whose kept rows depend on the deduplication of its snapshot: its
+    version also holds which of its rows lose their NIK, so a file is rebuilt when another file of the
+    snapshot takes a NIK from it or gives one back, and only then.
     The marker (a SQL comment with the partitions and versions) carries the decision, made once when
     the model is compiled, to the incremental strategy and the post-hook that records it. -#}
 
@@ -20,6 +24,18 @@
     select snapshot_date, regency_code, {{ file_version }} || '|{{ salt }}' as version
     from {{ ref('stg_landing__extract_files') }}
     where error is null and regency_code is not null
+    {%- elif grain == 'file_and_duplicates' %}
+    select files.snapshot_date, files.regency_code,
+        files.{{ file_version }} || '|' || coalesce(losers.rows, '') || '|{{ salt }}' as version
+    from {{ ref('stg_landing__extract_files') }} as files
+    left join (
+        select snapshot_date, regency_code,
+            md5({{ sorted_string_agg('cast(row_number as varchar)', ',') }}) as rows
+        from {{ ref('int_ingest__nik_duplicates') }}
+        group by snapshot_date, regency_code
+    ) as losers
+        on losers.snapshot_date = files.snapshot_date and losers.regency_code = files.regency_code
+    where files.error is null and files.regency_code is not null
     {%- else %}
     select snapshot_date, cast(null as varchar) as regency_code,
         {{ sorted_string_agg("regency_code || '=' || " ~ file_version, ';') }} || '|{{ salt }}' as version
@@ -36,7 +52,7 @@
     {#- the dependency dbt must see when it parses, before `execute` is true -#}
     {%- set landed = ref('stg_landing__extract_files') %}
     {%- if not execute %}{{ return(parts) }}{% endif %}
-    {%- set versions = ktp_partition_versions('file' if grain == 'file' else 'snapshot') %}
+    {%- set versions = ktp_partition_versions(grain if grain.startswith('file') else 'snapshot') %}
     {%- if grain == 'snapshot_and_previous' %}
         {#- a snapshot's rows depend on the snapshot before it: its version includes that one's -#}
         {%- set versions %}
@@ -81,7 +97,7 @@
         ({% for k in parts['keys'] %}
         {%- if not loop.first %} or {% endif -%}
         ({{ p }}snapshot_date = cast('{{ k[0] }}' as date)
-        {%- if parts['grain'] == 'file' %} and {{ p }}regency_code = '{{ k[1] }}'{% endif %})
+        {%- if parts['grain'].startswith('file') %} and {{ p }}regency_code = '{{ k[1] }}'{% endif %})
         {%- endfor %})
     {%- endif %}
 {%- endmacro %}

@@ -1,5 +1,8 @@
 -- Person counts per snapshot and area, for each of the four levels. Each level groups by the person's own
 -- domicile code of that level, so a person is placed by domicile, never by NIK prefix or listing file.
+{{ config(materialized='incremental') }}
+{%- set parts = ktp_partitions('snapshot') %}
+{{ ktp_partition_marker(parts) }}
 {%- set levels = [
     ('province', 'province_code'),
     ('regency', 'regency_code'),
@@ -22,6 +25,7 @@ select
     count(*) filter (where is_wajib_ktp and not is_recorded and age_years >= 21) as deactivation_risk,
     count(*) filter (where is_upcoming_pemula and not is_recorded) as upcoming_pemula_unrecorded
 from {{ ref('int_persons_at_cutoff') }}
+where {{ ktp_partition_filter(parts) }}
 group by snapshot_date, {{ code_column }}
 {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -1,8 +1,10 @@
 -- One person per NIK per snapshot, classified at the snapshot's cut-off date C = snapshot_date.
 -- Which row wins a NIK listed twice is decided by int_ingest__nik_duplicates; here the losers are dropped.
--- Built per snapshot, like the marts that read it.
+-- Built per listing file: a changed file rebuilds its own rows, and those of any file of its snapshot
+-- whose rows lost or won back a NIK (the listing regency is the domicile regency, see wrong_regency).
+-- depends_on: {{ ref('int_ingest__nik_duplicates') }}
 {{ config(materialized='incremental') }}
-{%- set parts = ktp_partitions('snapshot') %}
+{%- set parts = ktp_partitions('file_and_duplicates') %}
 {{ ktp_partition_marker(parts) }}
 
 with current_rows as (
