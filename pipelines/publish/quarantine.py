@@ -9,6 +9,7 @@ that any run of 16+ digits in it is masked too, in case a shifted column carried
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,8 @@ import duckdb
 from pipelines.publish.sql import sql_ident, sql_string
 
 QUARANTINE_DIR = "quarantine"
-SOURCE_STAMP = ".made_from"  # beside a snapshot's listings: the files they were made from
+# Beside the listings' folder: per snapshot, the files its listings were made from.
+SOURCE_STAMPS = "quarantine.made_from.json"
 _FILE_MODE = 0o640  # personal data, masked or not: not for every account on the host
 _RAW_TEXT_COLUMNS = [
     "jenis_klmin",
@@ -84,20 +86,31 @@ def export_quarantine(
 
     A snapshot's directory is rebuilt aside and swapped in, so reports of files that no longer have
     rejects disappear with it. With `only_changed`, a snapshot whose listings were made from the files
-    the warehouse holds now (SOURCE_STAMP, written beside them) is left as it is. Returns the CSV files
-    written.
+    the warehouse holds now (SOURCE_STAMPS says which) is left as it is. Returns the CSV files written.
     """
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         wanted = _snapshots(con) if snapshots is None else [date.fromisoformat(str(s)) for s in snapshots]
         written: list[Path] = []
         root = Path(reports_dir) / QUARANTINE_DIR
+        stamps_path = Path(reports_dir) / SOURCE_STAMPS
+        try:
+            stamps = json.loads(stamps_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stamps = {}
         for snapshot in wanted:
             source = _made_from(con, snapshot)
-            stamp = root / snapshot.isoformat() / SOURCE_STAMP
-            if only_changed and stamp.is_file() and stamp.read_text(encoding="utf-8") == source:
+            if (
+                only_changed
+                and stamps.get(snapshot.isoformat()) == source
+                and (root / snapshot.isoformat()).exists()
+            ):
                 continue
-            written += _export_snapshot(con, root, snapshot, source)
+            stamps.pop(snapshot.isoformat(), None)
+            _write_stamps(stamps_path, stamps)  # a crash below must not leave the old stamp on new listings
+            written += _export_snapshot(con, root, snapshot)
+            stamps[snapshot.isoformat()] = source
+        _write_stamps(stamps_path, stamps)
     finally:
         con.close()
     return written
@@ -120,7 +133,14 @@ def _snapshots(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [r[0] for r in rows]
 
 
-def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date, source: str) -> list[Path]:
+def _write_stamps(path: Path, stamps: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(stamps, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date) -> list[Path]:
     groups = con.execute(
         "select regency_code, source_file from ingest.quarantine where snapshot_date = ? "
         "group by all order by all",
@@ -144,7 +164,6 @@ def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date,
             )
             os.chmod(staging / name, _FILE_MODE)
             names.append(name)
-        (staging / SOURCE_STAMP).write_text(source, encoding="utf-8")
         _swap_dir(staging, target, keep_empty=bool(names))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -170,5 +189,5 @@ def _swap_dir(staging: Path, target: Path, *, keep_empty: bool) -> None:
     if keep_empty:
         os.rename(staging, target)
     else:
-        shutil.rmtree(staging)
+        staging.rmdir()
     shutil.rmtree(old, ignore_errors=True)
