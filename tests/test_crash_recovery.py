@@ -1,0 +1,141 @@
+"""A run that stopped half-way is finished by the next one, and files land in parallel.
+
+Real process deaths (KTP_FAULT_INJECT makes the process exit at a named point, as a kill would), a dbt
+build that ran only its first model, and landing processes running side by side while another process
+holds DuckDB's one writer lock on the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import duckdb
+
+from pipelines.ingest.discovery import scan
+from pipelines.ingest.landing import land_all
+from pipelines.publish.faults import EXIT_CODE
+from pipelines.settings import REPO_ROOT, Settings
+from tests.support.extracts import people, write_csv
+from tests.support.incremental import S1, S2, fresh_deployment, fresh_env, mart_rows, run, write_snapshot
+from tests.support.judging import query
+
+__all__ = ["fresh_env"]  # a fixture, used by name
+
+
+def _pipeline_process(settings: Settings, fault: str | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "KTP_RAW_DIR": str(settings.raw_dir),
+        "KTP_WAREHOUSE": str(settings.warehouse),
+        "KTP_PUBLISH_DIR": str(settings.publish_dir),
+        "KTP_REPORTS_DIR": str(settings.reports_dir),
+    }
+    if fault:
+        env["KTP_FAULT_INJECT"] = fault
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.run"], env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_a_run_killed_between_landing_and_judging_is_finished_by_the_next(ktp_env, tmp_path, fresh_env):
+    write_snapshot(ktp_env.raw_dir, S1)
+    killed = _pipeline_process(ktp_env, fault="after_landing")
+    assert killed.returncode == EXIT_CODE, killed.stdout[-2000:] + killed.stderr[-2000:]
+    assert len(list(ktp_env.landing_dir.glob("snapshot_date=2026-*/regency_code=*/file.parquet"))) == 5
+    assert not ktp_env.warehouse.exists()  # nothing was judged
+
+    # The next run finds nothing to land, judges everything, and publishes.
+    outcome = run(ktp_env)
+    assert outcome.ok, outcome.problems
+    assert (outcome.files_loaded, outcome.files_unchanged) == (0, 5)
+    assert query(ktp_env, "select count(*), sum(rows_read) from ingest.files") == [(5, 30)]
+
+    # Killed again, this time after a changed file's rows were landed but before its record: the
+    # previous landing stays what dbt sees, and the next run lands and judges the file.
+    write_csv(ktp_env.raw_dir / S1 / "6503_extract.csv", people("6503", 9, start_serial=201))
+    killed = _pipeline_process(ktp_env, fault="landing_before_record")
+    assert killed.returncode == EXIT_CODE
+    outcome = run(ktp_env)
+    assert outcome.ok, outcome.problems
+    assert outcome.files_loaded == 1
+    assert query(ktp_env, "select rows_read from ingest.files where regency_code = '65.03'") == [(9,)]
+    assert len(list(ktp_env.landing_dir.glob("snapshot_date=2026-*/regency_code=65.03/rows-*.parquet"))) == 1
+
+    fresh = fresh_deployment(tmp_path, ktp_env.raw_dir)
+    marts = mart_rows(ktp_env)
+    fresh_env(fresh)
+    assert run(fresh).ok
+    assert mart_rows(fresh) == marts
+
+
+def test_a_build_stopped_after_judging_is_finished_by_the_next(ktp_env, tmp_path, fresh_env):
+    """Only the first model of the chain ran (as when dbt dies after it): the next build rebuilds the
+    deduplication, bookkeeping and marts of the snapshot it changed."""
+    from tests.support.marts import run_dbt
+
+    write_snapshot(ktp_env.raw_dir, S1)
+    assert run(ktp_env).ok
+    write_csv(ktp_env.raw_dir / S1 / "6502_extract.csv", people("6502", 4, start_serial=101))
+    land_all(ktp_env.landing_dir, scan(ktp_env.raw_dir))
+    result = run_dbt(["run", "--select", "int_ingest__judged_rows"], ktp_env.warehouse, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert query(ktp_env, "select count(*) from ingest.judged_rows where regency_code = '65.02'") == [(4,)]
+    assert query(ktp_env, "select rows_read from ingest.files where regency_code = '65.02'") == [
+        (6,)
+    ]  # stale
+
+    outcome = run(ktp_env)
+    assert outcome.ok, outcome.problems
+    assert query(ktp_env, "select rows_read from ingest.files where regency_code = '65.02'") == [(4,)]
+    fresh = fresh_deployment(tmp_path, ktp_env.raw_dir)
+    marts = mart_rows(ktp_env)
+    fresh_env(fresh)
+    assert run(fresh).ok
+    assert mart_rows(fresh) == marts
+
+
+_LAND = """
+import sys
+from pathlib import Path
+from pipelines.ingest.discovery import scan
+from pipelines.ingest.landing import land_work, plan
+raw, landing, part = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+work, _ = plan(scan(raw))
+for item in work[part::2]:
+    print(land_work(landing, item).status)
+"""
+
+
+def test_files_land_in_parallel_processes_while_a_writer_holds_the_warehouse(ktp_env):
+    write_snapshot(ktp_env.raw_dir, S1, n=2000)
+    write_snapshot(ktp_env.raw_dir, S2, n=2000)
+    ktp_env.warehouse.parent.mkdir(parents=True)
+    holder = duckdb.connect(str(ktp_env.warehouse))  # DuckDB's one writer: landing must not need it
+    try:
+        holder.execute("create table held (x int)")
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        args = [str(ktp_env.raw_dir), str(ktp_env.landing_dir)]
+        started = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _LAND, *args, str(i)], env=env, stdout=subprocess.PIPE, text=True
+            )
+            for i in (0, 1)
+        ]
+        outputs = [p.communicate(timeout=300)[0].split() for p in procs]
+        elapsed = time.perf_counter() - started
+    finally:
+        holder.close()
+    assert [p.returncode for p in procs] == [0, 0]
+    assert sorted(outputs[0] + outputs[1]) == ["landed"] * 10
+    assert elapsed > 0
+    # Both processes wrote into one landing folder at once; what dbt then judges is complete and right.
+    outcome = run(ktp_env, publish=False)
+    assert (outcome.files_loaded, outcome.files_unchanged) == (0, 10)
+    assert query(ktp_env, "select count(*), sum(rows_read), sum(rows_rejected) from ingest.files") == [
+        (10, 20000, 0)
+    ]
