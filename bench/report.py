@@ -159,11 +159,15 @@ def _profile(r: dict) -> list[str]:
         out.append(f"| `{key}` | {counts[key]} | {v:.1f} | {100 * v / wall:.0f} % |")
     out += [
         f"| all steps | | {in_steps:.1f} | {100 * in_steps / wall:.0f} % |",
-        f"| Dagster runs, start to end (includes the steps) | | {in_runs:.1f} | "
+        f"| landing and Dagster runs, start to end (include the steps) | | {in_runs:.1f} | "
         f"{100 * in_runs / wall:.0f} % |",
         f"| process outside the runs (interpreter, imports, definitions, dbt manifest) | | "
         f"{wall - in_runs:.1f} | {100 * (wall - in_runs) / wall:.0f} % |",
         f"| (a) wall clock | | {wall:.1f} | 100 % |",
+        "",
+        "`regency_extract` steps run on parallel threads (one per core) beside the background `dbt parse` "
+        "and GX import, so their sum exceeds the landing's wall time, and the shares add up to more "
+        "than 100 %.",
     ]
     dbt = a_runs[-1]["profile"].get("dbt_nodes")
     if dbt:
