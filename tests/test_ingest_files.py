@@ -44,24 +44,20 @@ def test_clean_snapshot_loads_every_file(ktp_env):
     assert rows == [(c, 5, 5, 0) for c in ["65.01", "65.02", "65.03", "65.04", "65.71"]]
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "expected"),
-    [
-        ("bulungan.csv", None, "not a regency file name"),
-        ("6599_unknown.csv", None, "not a regency file name"),
-        ("6571_tarakan.csv", b"NIK;NO_KK\r\n\x81\x8d\xff\xfe;1\r\n", "unreadable encoding"),
-        ("6571_tarakan.csv", "missing_column", "required column(s) missing: STATUS_KTP_EL"),
-        ("6571_tarakan.csv", b"", "empty file"),
-        ("6571_tarakan.csv", "header_only", "empty file"),
-        ("6571_tarakan.xlsx", b"NIK;NO_KK\r\nthis is no spreadsheet\r\n", "not a readable XLSX"),
-        ("6571_tarakan.csv", "ragged", "malformed CSV"),
-        ("6571_tarakan.txt", None, "not an accepted format"),
-    ],
-)
-def test_whole_file_errors_name_the_file_and_spare_the_others(ktp_env, name, content, expected):
-    _all_regencies(ktp_env)
-    (ktp_env.raw_dir / S1 / "6571_extract.csv").unlink()
-    path = ktp_env.raw_dir / S1 / name
+WHOLE_FILE_ERRORS = [
+    ("bulungan.csv", None, "not a regency file name"),
+    ("6599_unknown.csv", None, "not a regency file name"),
+    ("6571_tarakan.csv", b"NIK;NO_KK\r\n\x81\x8d\xff\xfe;1\r\n", "unreadable encoding"),
+    ("6571_tarakan.csv", "missing_column", "required column(s) missing: STATUS_KTP_EL"),
+    ("6571_tarakan.csv", b"", "empty file"),
+    ("6571_tarakan.csv", "header_only", "empty file"),
+    ("6571_tarakan.xlsx", b"NIK;NO_KK\r\nthis is no spreadsheet\r\n", "not a readable XLSX"),
+    ("6571_tarakan.csv", "ragged", "malformed CSV"),
+    ("6571_tarakan.txt", None, "not an accepted format"),
+]
+
+
+def _write_bad_file(path, content):
     if content is None:
         write_csv(path, people("6571", 3))
     elif content == "missing_column":
@@ -76,24 +72,46 @@ def test_whole_file_errors_name_the_file_and_spare_the_others(ktp_env, name, con
     else:
         path.write_bytes(content)
 
-    outcome = _run(ktp_env)
-    problems = _ingest_problems(outcome)
+
+@pytest.fixture(scope="module")
+def whole_file_errors(tmp_path_factory):
+    """Each case is a snapshot of its own: four good files and the bad one, all judged in one run."""
+    from tests.support.judging import deployment, judge
+
+    with deployment(tmp_path_factory.mktemp("whole_file_errors")) as settings:
+        for i, (name, content, _) in enumerate(WHOLE_FILE_ERRORS):
+            snapshot = f"2026-{i + 1:02d}-28"
+            _all_regencies(settings, snapshot)
+            (settings.raw_dir / snapshot / "6571_extract.csv").unlink()
+            _write_bad_file(settings.raw_dir / snapshot / name, content)
+        yield settings, judge(settings)
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "expected"), [(i, n, e) for i, (n, _, e) in enumerate(WHOLE_FILE_ERRORS)]
+)
+def test_whole_file_errors_name_the_file_and_spare_the_others(whole_file_errors, case, name, expected):
+    settings, outcome = whole_file_errors
+    snapshot = f"2026-{case + 1:02d}-28"
+    source = f"{snapshot}/{name}"
+    problems = [p for p in _ingest_problems(outcome) if snapshot in p.what or snapshot in p.message]
     assert len(problems) == 1, problems
-    assert f"{S1}/{name}" in problems[0].message or problems[0].what == f"{S1}/{name}"
+    assert source in problems[0].message or problems[0].what == source
     assert expected in problems[0].message
     assert outcome.problems  # the run reports failure
     # the four good files loaded; nothing of the bad one entered the warehouse
-    assert _query(ktp_env, "select regency_code from ingest.files order by 1") == [
-        ("65.01",), ("65.02",), ("65.03",), ("65.04",)
-    ]  # fmt: skip
-    assert _query(ktp_env, "select count(*) from ingest.persons where source_file = ?", [f"{S1}/{name}"]) == [
+    loaded = _query(
+        settings, "select regency_code from ingest.files where snapshot_date = ? order by 1", [snapshot]
+    )
+    assert loaded == [("65.01",), ("65.02",), ("65.03",), ("65.04",)]
+    assert _query(settings, "select count(*) from ingest.persons where source_file = ?", [source]) == [(0,)]
+    assert _query(settings, "select count(*) from ingest.quarantine where source_file = ?", [source]) == [
         (0,)
     ]
-    assert _query(
-        ktp_env, "select count(*) from ingest.quarantine where source_file = ?", [f"{S1}/{name}"]
-    ) == [(0,)]
-    errors = _query(ktp_env, "select source_file, error from ingest.file_errors")
-    assert [e[0] for e in errors] == [f"{S1}/{name}"]
+    errors = _query(
+        settings, "select source_file, error from ingest.file_errors where snapshot_date = ?", [snapshot]
+    )
+    assert [e[0] for e in errors] == [source]
 
 
 def test_two_files_for_one_regency_load_neither(ktp_env):
