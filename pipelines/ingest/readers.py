@@ -1,6 +1,6 @@
 """Reading one extract file into an Arrow table of text columns, whatever format the office sent.
 
-Every value stays text here: typing and validation happen in DuckDB (pipelines/ingest/rules.py), so a
+Every value stays text here: typing and validation happen in dbt (int_ingest__judged_rows), so a
 bad value becomes a quarantined row with a reason instead of a reader crash. The header is normalised
 (trimmed, upper case) and a `_row` column numbers data rows from 1 in file order.
 """
