@@ -23,8 +23,7 @@ import duckdb
 
 from pipelines import gate
 from pipelines.ingest.discovery import Inventory
-from pipelines.ingest.landing import FILE_RECORD, partition_dir, plan, read_record
-from pipelines.ingest.readers import sha256_of
+from pipelines.ingest.landing import FILE_RECORD, landed_sha256, partition_dir, plan, read_record
 from pipelines.publish.dbt_docs import docs_dir
 from pipelines.quality.context import data_docs_dir
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
@@ -54,12 +53,7 @@ def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
         part = partition_dir(settings.landing_dir, item.snapshot.isoformat(), item.extract.regency_code)
         wanted.add(part)
         record = read_record(part / FILE_RECORD)
-        if record is None or record["error"] is not None or record["source_file"] != item.extract.source_file:
-            return None
-        stat = item.extract.path.stat()
-        if (record["size_bytes"], record["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns) and (
-            sha256_of(item.extract.path) != record["sha256"]
-        ):
+        if landed_sha256(record, item.extract, item.extract.path.stat()) is None:
             return None
         landed_at = record["landed_at"].isoformat()
         out.append(f"{item.snapshot.isoformat()}|{item.extract.regency_code}|{record['sha256']}|{landed_at}")

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.ingest.contract import COLUMNS, REGENCIES, dotted_regency
-from pipelines.ingest.discovery import Extract, Inventory, RejectedFile
+from pipelines.ingest.discovery import Extract, Inventory, RejectedFile, partition_key
 from pipelines.ingest.readers import ROW_COLUMN, ExtractError, read_extract, sha256_of
 from pipelines.publish.faults import fault_point
 
@@ -89,7 +89,7 @@ class Landed:
     def partition_key(self) -> str | None:
         if self.regency_code is None:
             return None
-        return f"{self.regency_code.replace('.', '')}|{self.snapshot}"
+        return partition_key(self.snapshot, self.regency_code.replace(".", ""))
 
 
 def _now() -> datetime:
@@ -189,7 +189,7 @@ def refuse(
     return Landed(snapshot.isoformat(), regency, source_file, sha256, "refused", error=problem)
 
 
-def _unchanged(record: dict | None, extract: Extract, stat: os.stat_result) -> str | None:
+def landed_sha256(record: dict | None, extract: Extract, stat: os.stat_result) -> str | None:
     """The landed sha256 when the file is the one already landed, else None.
 
     Size and modification time equal to the landed ones are taken as the same content, as git and
@@ -222,7 +222,7 @@ def land_extract(
             run_id=run_id,
         )
     record = read_record(part / FILE_RECORD)
-    same = None if force else _unchanged(record, extract, stat)
+    same = None if force else landed_sha256(record, extract, stat)
     if same is not None and (part / f"rows-{same[:16]}.parquet").exists():
         return Landed(
             snapshot, extract.regency_code, extract.source_file, same, "unchanged", rows=record["rows_landed"]
@@ -318,7 +318,7 @@ class Work:
 
     @property
     def partition_key(self) -> str:
-        return f"{self.regency4}|{self.snapshot.isoformat()}"
+        return partition_key(self.snapshot.isoformat(), self.regency4)
 
 
 def plan(inventory: Inventory) -> tuple[list[Work], list[RejectedFile]]:
