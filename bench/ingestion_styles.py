@@ -7,12 +7,17 @@ names each file's style. For every file, medians of `repeats`:
   landing: pipelines.ingest.landing.land_extract (decode, whole-file checks, all-text Parquet);
   judging: the compiled SQL of the dbt model int_ingest__judged_rows (typing, the 8 reject reasons, the
            flags, the village placement) for that file's partition alone, in DuckDB, written to a table.
-  read_csv: for CSV files, DuckDB's own read_csv of the file into a table (all text, no rules): what
-           reading alone costs, as a yardstick.
-  marginal: for CSV files, the same landing and judging of a copy holding the first half of the rows,
-           in a snapshot of its own; (full - half) / (MB full - MB half) is what one more MB of that
-           style costs, without the fixed cost every file pays whatever its size (a query plan, a
-           Parquet footer, a thread), which makes small files look dear per MB.
+  reader:   the fastest reader of the format alone, as a yardstick: for CSV, DuckDB's own read_csv of
+           the file into a table (all text, no rules); for XLSX, python-calamine's decoding of the
+           first sheet into Python values (what the landing starts from; DuckDB cannot read XLSX
+           here without its excel extension).
+  marginal: for CSV files, the same landing and judging of a copy holding the first quarter of the
+           rows, in a snapshot of its own; (full - part) / (MB full - MB part) is what one more MB of
+           that style costs, without the fixed cost every file pays whatever its size (a query plan, a
+           Parquet footer, a thread), which makes small files look dear per MB. A quarter, not a half:
+           the difference of two noisy timings needs a large denominator.
+Seconds per MB compare files of one format; an XLSX MB is zip-compressed XML holding about twice the
+rows of a CSV MB and ten times its XML, so across formats the figure to compare is microseconds per row.
 The judging SQL is dbt's own compilation (one `dbt build` of the ingest layer first, not timed), so the
 figures measure the code the pipeline runs. The spread (slowest over fastest seconds per MB) is the
 number the target of 1.5x is about.
@@ -71,29 +76,30 @@ def _dbt_build_ingest(settings: Settings) -> str:
     return sql
 
 
-HALF_SNAPSHOT_OFFSET = 1  # the half copies sit in snapshot folders one day before their file's
+PART_SNAPSHOT_OFFSET = 1  # the part copies sit in snapshot folders one day before their file's
+PART_FRACTION = 4  # a part copy holds the first 1/PART_FRACTION of the data rows
 
 
-def _half_copies(data: Path, root: Path) -> None:
+def _part_copies(data: Path, root: Path) -> None:
     """`root` gets every snapshot of `data` (hard links) plus, per CSV file, a copy of its header and the
-    first half of its data rows in a snapshot folder one day earlier."""
+    first quarter of its data rows in a snapshot folder one day earlier."""
     for snap in sorted(p for p in data.iterdir() if p.is_dir()):
         (root / snap.name).mkdir(parents=True)
-        half_dir = root / (date.fromisoformat(snap.name) - timedelta(days=HALF_SNAPSHOT_OFFSET)).isoformat()
-        half_dir.mkdir(parents=True)
+        part_dir = root / (date.fromisoformat(snap.name) - timedelta(days=PART_SNAPSHOT_OFFSET)).isoformat()
+        part_dir.mkdir(parents=True)
         for f in snap.iterdir():
             os.link(f, root / snap.name / f.name)
             if f.suffix.lower() == ".csv":
                 lines = f.read_bytes().splitlines(keepends=True)
                 rows = len(lines) - 1
-                (half_dir / f.name).write_bytes(b"".join(lines[: 1 + rows // 2]))
+                (part_dir / f.name).write_bytes(b"".join(lines[: 1 + rows // PART_FRACTION]))
 
 
 def measure(data: Path, repeats: int) -> list[dict]:
     styles = json.loads((data / "GENERATED.json").read_text(encoding="utf-8")).get("styles") or {}
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
-        _half_copies(data, raw)
+        _part_copies(data, raw)
         return _measure(raw, styles, repeats, Path(tmp))
 
 
@@ -103,6 +109,7 @@ def _measure(data: Path, styles: dict, repeats: int, tmp: Path) -> list[dict]:
     settings = Settings.from_env({"KTP_RAW_DIR": str(data), "KTP_WAREHOUSE": str(tmp / "ktp.duckdb")})
     ensure_layout(settings.landing_dir)
     landing_s: dict[str, list[float]] = {}
+    rows: dict[str, int] = {}
     for _ in range(repeats):
         for extract in inventory.extracts:
             started = time.perf_counter()
@@ -110,6 +117,7 @@ def _measure(data: Path, styles: dict, repeats: int, tmp: Path) -> list[dict]:
             landing_s.setdefault(extract.source_file, []).append(time.perf_counter() - started)
             if landed.status != "landed":
                 raise RuntimeError(f"{extract.source_file}: {landed.error}")
+            rows[extract.source_file] = landed.rows
     sql = _dbt_build_ingest(settings)
     judging_s: dict[str, list[float]] = {}
     with duckdb.connect(
@@ -126,16 +134,16 @@ def _measure(data: Path, styles: dict, repeats: int, tmp: Path) -> list[dict]:
                     f"create or replace temp table judged as select * from ({sql}) as j where {where}"
                 )
                 judging_s.setdefault(extract.source_file, []).append(time.perf_counter() - started)
-        read_csv_s: dict[str, list[float]] = {}
+        reader_s: dict[str, list[float]] = {}
         for _ in range(repeats):
             for extract in inventory.extracts:
-                if extract.path.suffix.lower() == ".csv":
-                    read_csv_s.setdefault(extract.source_file, []).append(_read_csv(con, extract.path))
+                read = _read_csv if extract.path.suffix.lower() == ".csv" else _read_xlsx
+                reader_s.setdefault(extract.source_file, []).append(read(con, extract.path))
     by_file = {e.source_file: e for e in inventory.extracts}
     for extract in inventory.extracts:
-        half_of = (extract.snapshot + timedelta(days=HALF_SNAPSHOT_OFFSET)).isoformat()
-        if f"{half_of}/{extract.path.name}" in by_file:
-            continue  # a half copy: reported with its full file
+        part_of = (extract.snapshot + timedelta(days=PART_SNAPSHOT_OFFSET)).isoformat()
+        if f"{part_of}/{extract.path.name}" in by_file:
+            continue  # a part copy: reported with its full file
         mb = extract.path.stat().st_size / 1e6
         land, judge = (
             statistics.median(landing_s[extract.source_file]),
@@ -151,20 +159,21 @@ def _measure(data: Path, styles: dict, repeats: int, tmp: Path) -> list[dict]:
                 "s_per_mb": round((land + judge) / mb, 4) if mb else None,
                 "landing_s_per_mb": round(land / mb, 4) if mb else None,
                 "judging_s_per_mb": round(judge / mb, 4) if mb else None,
-                "read_csv_s": round(statistics.median(read_csv_s[extract.source_file]), 3)
-                if extract.source_file in read_csv_s
-                else None,
+                "rows": rows[extract.source_file],
+                "us_per_row": round((land + judge) / rows[extract.source_file] * 1e6, 2),
+                "reader": "read_csv" if extract.path.suffix.lower() == ".csv" else "calamine",
+                "reader_s": round(statistics.median(reader_s[extract.source_file]), 3),
             }
         )
-        half = by_file.get(
-            f"{(extract.snapshot - timedelta(days=HALF_SNAPSHOT_OFFSET)).isoformat()}/{extract.path.name}"
+        part = by_file.get(
+            f"{(extract.snapshot - timedelta(days=PART_SNAPSHOT_OFFSET)).isoformat()}/{extract.path.name}"
         )
-        if half is not None:
-            half_mb = half.path.stat().st_size / 1e6
-            half_s = statistics.median(landing_s[half.source_file]) + statistics.median(
-                judging_s[half.source_file]
+        if part is not None:
+            part_mb = part.path.stat().st_size / 1e6
+            part_s = statistics.median(landing_s[part.source_file]) + statistics.median(
+                judging_s[part.source_file]
             )
-            results[-1]["marginal_s_per_mb"] = round((land + judge - half_s) / (mb - half_mb), 4)
+            results[-1]["marginal_s_per_mb"] = round((land + judge - part_s) / (mb - part_mb), 4)
     return results
 
 
@@ -182,6 +191,14 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> float:
     return time.perf_counter() - started
 
 
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> float:
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    return time.perf_counter() - started
+
+
 def describe(style: dict) -> str:
     if not style:
         return "-"
@@ -193,6 +210,13 @@ def describe(style: dict) -> str:
     return ", ".join(parts)
 
 
+def by_format(results: list[dict]) -> dict[str, list[dict]]:
+    formats: dict[str, list[dict]] = {}
+    for r in results:
+        formats.setdefault(r["file"].rsplit(".", 1)[-1].lower(), []).append(r)
+    return formats
+
+
 def spread(results: list[dict], key: str = "s_per_mb") -> float:
     values = [r[key] for r in results if r.get(key)]
     return max(values) / min(values) if values else float("nan")
@@ -201,19 +225,21 @@ def spread(results: list[dict], key: str = "s_per_mb") -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ingestion_styles", description=__doc__)
     parser.add_argument("data", type=Path)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     results = measure(args.data, args.repeats)
-    print(f"{'file':45} {'MB':>7} {'land s':>7} {'judge s':>7} {'s/MB':>7} {'read_csv':>8}  style")
+    head = f"{'file':45} {'MB':>7} {'land s':>7} {'judge s':>7} {'s/MB':>7} {'us/row':>7} {'reader':>7}"
+    print(f"{head}  style")
     for r in results:
-        read_csv = f"{r['read_csv_s']:8.2f}" if r["read_csv_s"] is not None else f"{'-':>8}"
         print(
             f"{r['file']:45} {r['mb']:7.1f} {r['landing_s']:7.2f} {r['judging_s']:7.2f} "
-            f"{r['s_per_mb']:7.4f} {read_csv}  {describe(r['style'])}"
+            f"{r['s_per_mb']:7.4f} {r['us_per_row']:7.2f} {r['reader_s']:7.2f}  {describe(r['style'])}"
         )
-    print(f"spread of s/MB (slowest / fastest): {spread(results):.2f}")
-    print(f"spread of marginal s/MB, CSV: {spread(results, 'marginal_s_per_mb'):.2f}")
+    for fmt, files in by_format(results).items():
+        marginal = spread(files, "marginal_s_per_mb")
+        print(f"{fmt}: spread of s/MB {spread(files):.2f}, of marginal s/MB {marginal:.2f}")
+    print(f"spread of us/row, every file: {spread(results, 'us_per_row'):.2f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0

@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
 
             cache = cached_extracts(1.0, args.seed, args.snapshots, args.styles)
             print("ingestion cost per style, scale 1 ...", flush=True)
-            styles = {"styles": args.styles, "files": measure(cache, repeats=3)}
+            styles = {"styles": args.styles, "repeats": 5, "files": measure(cache, repeats=5)}
             (RUNS_DIR / f"results_styles{suffix}.json").write_text(
                 json.dumps(styles, indent=2), encoding="utf-8"
             )

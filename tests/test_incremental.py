@@ -8,6 +8,8 @@ file was judged, audit.dbt_partitions the version and build time of every partit
 
 from __future__ import annotations
 
+import json
+
 from pipelines.settings import Settings
 from tests.support.extracts import Person, people, write_csv
 from tests.support.incremental import (
@@ -26,10 +28,27 @@ from tests.support.judging import query
 __all__ = ["fresh_env"]  # a fixture, used by name
 
 
+def _dbt_results(settings: Settings) -> dict[str, str]:
+    """unique_id -> status of the last build's nodes, 'seed test' for the tests defined beside a seed."""
+    target = settings.dbt_target_dir
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    return {
+        r["unique_id"]: "seed test"
+        if manifest.get(r["unique_id"], {}).get("original_file_path", "").startswith("seeds/")
+        and r["unique_id"].startswith("test.")
+        else r["status"]
+        for r in results
+    }
+
+
 def test_a_changed_file_is_judged_alone_and_only_its_snapshot_is_rebuilt(ktp_env, tmp_path, fresh_env):
     write_snapshot(ktp_env.raw_dir, S1)
     write_snapshot(ktp_env.raw_dir, S2)
     assert run(ktp_env).ok
+    first_build = _dbt_results(ktp_env)
+    assert "seed.ktp_warehouse.kemendagri_wilayah" in first_build
+    assert any(u.startswith("test.ktp_warehouse.unique_kemendagri_wilayah_code.") for u in first_build)
     judged_before, built_before, marts_before = (
         judged_times(ktp_env),
         partitions_built(ktp_env),
@@ -45,6 +64,14 @@ def test_a_changed_file_is_judged_alone_and_only_its_snapshot_is_rebuilt(ktp_env
     outcome = run(ktp_env)
     assert outcome.ok, outcome.problems
     assert (outcome.files_loaded, outcome.files_unchanged) == (1, 9)
+    # The seeds and their own tests stay as the first build left them; every other test runs, those
+    # that refer to a seed (the relationships to the area codes) too.
+    second_build = _dbt_results(ktp_env)
+    assert not [u for u in second_build if u.startswith("seed.") or u not in first_build]
+    assert set(first_build) - set(second_build) == {
+        u for u in first_build if u.startswith("seed.") or first_build[u] == "seed test"
+    }
+    assert any(u.startswith("test.ktp_warehouse.relationships_coverage_village") for u in second_build)
 
     judged_after = judged_times(ktp_env)
     assert [k for k in judged_after if judged_after[k] != judged_before[k]] == [f"{S2}|65.02"]
@@ -156,14 +183,15 @@ def test_tests_look_at_what_changed_and_a_failed_test_runs_again_until_it_passes
     first = run(ktp_env)
     assert not first.published
     assert any("expressions_are_true_int_ingest__files" in p.what for p in first.problems), first.problems
-    assert "built.built_at >" in test_sql.read_text()  # it tested the rebuilt snapshot only
+    tested = test_sql.read_text()
+    assert f"snapshot_date = cast('{S2}' as date)" in tested and S1 not in tested  # the rebuilt one only
     assert tested_until(ktp_env) == ""
 
     # Nothing changed since: the failed test is not skipped as "already tested", it fails again.
     again = run(ktp_env)
     assert not again.published
     assert any("expressions_are_true_int_ingest__files" in p.what for p in again.problems)
-    assert "built.built_at >" not in test_sql.read_text()  # everything was tested
+    assert "snapshot_date = cast(" not in test_sql.read_text()  # everything was tested
 
     # Landed again correctly: green, published.
     _tamper_record(ktp_env, S2, "65.03", rows_landed=6)

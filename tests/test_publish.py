@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ from pipelines.publish import (
 from pipelines.publish.faults import EXIT_CODE
 from pipelines.publish.pii_rules import looks_like_identifier_column
 from pipelines.publish.pii_scan import IDENTIFIER_COLUMN, NIK_VALUE
+from tests.support.ingest import add_rows, file_row
 from tests.support.publish import (
     CODE_LIST,
     KK_A,
@@ -491,6 +493,43 @@ def test_quarantine_export_replaces_stale_reports_of_a_snapshot(tmp_path: Path):
     assert sorted(p.name for p in (reports / "quarantine/2025-06-30").iterdir()) == ["6501_ktp.csv"]
     assert (reports / "quarantine/2025-03-31/6502_ktp.csv").exists()
     assert [p.name for p in (reports / "quarantine").iterdir() if p.name.startswith(".")] == []
+
+
+def test_quarantine_export_writes_again_only_the_listings_of_changed_files(tmp_path: Path):
+    warehouse = tmp_path / "ktp.duckdb"
+    add_quarantine(warehouse, quarantine_rows())
+    june = dt.date(2025, 6, 30)
+    with duckdb.connect(str(warehouse)) as con:
+        add_rows(
+            con,
+            "files",
+            [
+                file_row(june, "65.01", "2025-06-30/6501_ktp.csv"),
+                file_row(june, "65.71", "2025-06-30/6571_tarakan.xlsx"),
+            ],
+        )
+    reports = tmp_path / "reports"
+    assert len(export_quarantine(warehouse, reports, only_changed=True)) == 3
+    tarakan = reports / "quarantine/2025-06-30/6571_tarakan.csv"
+    tarakan_before = (tarakan.stat().st_ino, tarakan.read_bytes())
+    assert export_quarantine(warehouse, reports, only_changed=True) == []  # nothing changed
+
+    # Bulungan's file is judged again and one of its rejects is gone.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from ingest.judged_rows where regency_code = '65.01' and row_number = 12")
+        con.execute(
+            "update ingest.files set sha256 = 'changed', loaded_at = loaded_at + interval 1 second "
+            "where regency_code = '65.01'"
+        )
+    written = export_quarantine(warehouse, reports, only_changed=True)
+
+    assert [str(p.relative_to(reports)) for p in written] == ["quarantine/2025-06-30/6501_ktp.csv"]
+    with (reports / "quarantine/2025-06-30/6501_ktp.csv").open(encoding="utf-8", newline="") as fh:
+        assert [r["row_number"] for r in csv.DictReader(fh)] == ["4", "5", "6"]
+    assert (tarakan.stat().st_ino, tarakan.read_bytes()) == tarakan_before  # carried over, not rewritten
+    assert oct(tarakan.stat().st_mode & 0o777) == "0o640"
+    # Asked for a snapshot by name, every listing of it is written again.
+    assert len(export_quarantine(warehouse, reports, snapshots=["2025-06-30"])) == 2
 
 
 def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

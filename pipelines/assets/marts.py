@@ -26,7 +26,13 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest, vars_args
-from pipelines.dbt_state import full_refresh_args, record_built_project, record_tested, tested_until
+from pipelines.dbt_state import (
+    full_refresh_args,
+    record_built_project,
+    record_tested,
+    seed_args,
+    tested_until,
+)
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -99,7 +105,8 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSe
     # Unit tests check the models' code, not the data: `make test` runs them (tests/test_dbt_marts.py),
     # as dbt advises, instead of every production build.
     # Incremental models rebuild only the files and snapshots that changed; a new dbt project (code,
-    # seeds, vars) rebuilds everything once (dbt_state.full_refresh_args).
+    # seeds, vars) rebuilds everything once (dbt_state.full_refresh_args), and only then are the seeds
+    # loaded again (dbt_state.seed_args).
     whole_project = context.selected_asset_keys == context.assets_def.keys
     with _environment(env):
         try:
@@ -110,6 +117,7 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSe
                     "unit_test",
                     *vars_args(settings),
                     *full_refresh_args(settings),
+                    *seed_args(settings),
                 ],
                 context=context,
                 target_path=settings.dbt_target_dir,

@@ -43,6 +43,9 @@ UNASSIGNED = "unassigned"
 ANCHOR_SNAPSHOT = "1900-01-01"
 ANCHOR_REGENCY = "00.00"
 
+# Row groups no larger than DuckDB's own (122,880 rows), so a reader can judge one file on every core:
+# an XLSX file arrives as one batch, which would otherwise be one row group, read by one thread.
+ROW_GROUP_ROWS = 122_880
 ROWS_SCHEMA = pa.schema(
     [(c, pa.string()) for c in COLUMNS]
     + [("row_number", pa.int64()), ("source_file", pa.string()), ("sha256", pa.string())]
@@ -292,7 +295,9 @@ def _write_rows(parsed, path: Path, source_file: str, digest: str) -> int:
                 columns = {name: batch.column(name) for name in batch.schema.names}
                 arrays = [columns.get(c, pa.nulls(n, pa.string())) for c in COLUMNS]
                 arrays += [columns[ROW_COLUMN], pa.repeat(source_file, n), pa.repeat(digest, n)]
-                writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=ROWS_SCHEMA))
+                writer.write_batch(
+                    pa.RecordBatch.from_arrays(arrays, schema=ROWS_SCHEMA), row_group_size=ROW_GROUP_ROWS
+                )
                 rows += n
         if rows == 0:
             raise ExtractError("empty file: a header but no data rows")

@@ -19,8 +19,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from python_calamine import CalamineError, CalamineWorkbook
 
 from pipelines.ingest.contract import COLUMNS, REQUIRED_COLUMNS
+
+# Every module a reader needs is imported with this one: files land on threads while the main thread
+# imports the code location, and two threads importing at once can meet a module half-initialised.
+for _codec in ("utf-8-sig", "cp1252"):
+    codecs.lookup(_codec)
 
 ROW_COLUMN = "_row"
 _CHUNK_BYTES = 8 << 20
@@ -222,8 +228,6 @@ def _xlsx_cell_text(value: object, column: str) -> str | None:
 
 
 def _read_xlsx(path: Path) -> ExtractTable:
-    from python_calamine import CalamineError, CalamineWorkbook
-
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         if not workbook.sheet_names:

@@ -86,7 +86,9 @@ def export_quarantine(
 
     A snapshot's directory is rebuilt aside and swapped in, so reports of files that no longer have
     rejects disappear with it. With `only_changed`, a snapshot whose listings were made from the files
-    the warehouse holds now (SOURCE_STAMPS says which) is left as it is. Returns the CSV files written.
+    the warehouse holds now (SOURCE_STAMPS says which) is left as it is, and in a snapshot where some
+    files changed, the listings of the others are carried over (hard links) instead of being read from
+    the warehouse again: a listing shows its own file's rejects only. Returns the CSV files written.
     """
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -94,36 +96,45 @@ def export_quarantine(
         written: list[Path] = []
         root = Path(reports_dir) / QUARANTINE_DIR
         stamps_path = Path(reports_dir) / SOURCE_STAMPS
-        try:
-            stamps = json.loads(stamps_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            stamps = {}
+        stamps = _read_stamps(stamps_path)
         for snapshot in wanted:
+            key = snapshot.isoformat()
             source = _made_from(con, snapshot)
-            if (
-                only_changed
-                and stamps.get(snapshot.isoformat()) == source
-                and (root / snapshot.isoformat()).exists()
-            ):
+            before = stamps.get(key, {})
+            if only_changed and before.get("files") == source and (root / key).exists():
                 continue
-            stamps.pop(snapshot.isoformat(), None)
+            stamps.pop(key, None)
             _write_stamps(stamps_path, stamps)  # a crash below must not leave the old stamp on new listings
-            written += _export_snapshot(con, root, snapshot)
-            stamps[snapshot.isoformat()] = source
+            kept = {}
+            if only_changed:
+                old = before.get("files", {})
+                kept = {
+                    f: name
+                    for f, name in before.get("listings", {}).items()
+                    if f in old and old[f] == source.get(f)
+                }
+            new, listings = _export_snapshot(con, root, snapshot, keep=kept)
+            written += new
+            stamps[key] = {"files": source, "listings": listings}
         _write_stamps(stamps_path, stamps)
     finally:
         con.close()
     return written
 
 
-def _made_from(con: duckdb.DuckDBPyConnection, snapshot: date) -> str:
-    """Which judging of which files a snapshot's listings show: file, sha256 and time it was judged."""
+def _made_from(con: duckdb.DuckDBPyConnection, snapshot: date) -> dict[str, str]:
+    """Which judging of which file each listing of a snapshot shows: per file, its sha256 and the time it
+    was judged."""
     rows = con.execute(
         "select regency_code, source_file, sha256, loaded_at::varchar from ingest.files "
         "where snapshot_date = ? order by all",
         [snapshot],
     ).fetchall()
-    return "\n".join("|".join(str(v) for v in r) for r in rows) + "\n"
+    return {_file_key(regency, source): f"{sha}|{loaded}" for regency, source, sha, loaded in rows}
+
+
+def _file_key(regency_code: str, source_file: str) -> str:
+    return f"{regency_code}|{source_file}"
 
 
 def _snapshots(con: duckdb.DuckDBPyConnection) -> list[date]:
@@ -133,14 +144,28 @@ def _snapshots(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [r[0] for r in rows]
 
 
-def _write_stamps(path: Path, stamps: dict[str, str]) -> None:
+def _read_stamps(path: Path) -> dict[str, dict]:
+    try:
+        stamps = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    # Stamps of another shape (an older release's) say nothing that can be trusted: write anew.
+    return {k: v for k, v in stamps.items() if isinstance(v, dict)} if isinstance(stamps, dict) else {}
+
+
+def _write_stamps(path: Path, stamps: dict[str, dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(stamps, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date) -> list[Path]:
+def _export_snapshot(
+    con: duckdb.DuckDBPyConnection, root: Path, snapshot: date, *, keep: dict[str, str]
+) -> tuple[list[Path], dict[str, str]]:
+    """Write a snapshot's listings aside and swap them in; `keep` names files (key -> listing name in
+    the current folder) whose listing is still right. Returns the listings written anew, and the
+    name of every file's listing."""
     groups = con.execute(
         "select regency_code, source_file from ingest.quarantine where snapshot_date = ? "
         "group by all order by all",
@@ -150,10 +175,17 @@ def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date)
     staging = root / f".staging-{snapshot.isoformat()}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    names: list[str] = []
+    listings: dict[str, str] = {}
+    written: list[Path] = []
     try:
         for regency_code, source_file in groups:
-            name = _file_name(regency_code, source_file, taken=names)
+            name = _file_name(regency_code, source_file, taken=list(listings.values()))
+            key = _file_key(regency_code, source_file)
+            listings[key] = name
+            previous = target / keep[key] if key in keep else None
+            if previous is not None and previous.is_file():
+                os.link(previous, staging / name)
+                continue
             where = (
                 f"where snapshot_date = date {sql_string(snapshot.isoformat())} "
                 f"and regency_code = {sql_string(regency_code)} and source_file = {sql_string(source_file)}"
@@ -163,12 +195,12 @@ def _export_snapshot(con: duckdb.DuckDBPyConnection, root: Path, snapshot: date)
                 f"to {sql_string(staging / name)} (format csv, header true)"
             )
             os.chmod(staging / name, _FILE_MODE)
-            names.append(name)
-        _swap_dir(staging, target, keep_empty=bool(names))
+            written.append(target / name)
+        _swap_dir(staging, target, keep_empty=bool(listings))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return [target / n for n in names]
+    return written, listings
 
 
 def _file_name(regency_code: str, source_file: str, *, taken: list[str]) -> str:

@@ -11,6 +11,24 @@ with kept as (
     where reason is null and {{ ktp_partition_filter(parts) }}
 ),
 
+-- Most NIKs are listed once: only those whose hash is listed twice or more are ranked (a hash shared by
+-- two NIKs only adds candidates; the ranking compares the NIKs themselves). Cheaper than ranking a
+-- whole snapshot, whose every row would be sorted.
+repeated as (
+    select snapshot_date, {{ hash64('nik') }} as nik_hash
+    from kept
+    group by snapshot_date, {{ hash64('nik') }}
+    having count(*) > 1
+),
+
+candidates as (
+    select kept.*
+    from kept
+    inner join repeated
+        on repeated.snapshot_date = kept.snapshot_date
+        and repeated.nik_hash = {{ hash64('kept.nik') }}
+),
+
 ranked as (
     select
         *,
@@ -18,7 +36,7 @@ ranked as (
             partition by snapshot_date, nik
             order by entry_date desc nulls last, regency_code, row_number
         ) as rank_in_nik
-    from kept
+    from candidates
 )
 
 select snapshot_date, regency_code, row_number
