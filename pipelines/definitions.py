@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.assets.checks import gx_ingested_file, gx_marts, gx_snapshot, gx_warnings
 from pipelines.assets.ingestion import extract_inventory, regency_extract
-from pipelines.assets.marts import dbt_marts, dbt_resource
+from pipelines.assets.marts import dbt_marts
 from pipelines.assets.publication import audit_reports, published
 from pipelines.jobs import audit_reports_job, build_and_publish_job, judge_extracts_job, land_extract_job
 from pipelines.resources import KtpSettings
@@ -17,7 +17,7 @@ defs = dg.Definitions(
     # In `make dev`: new files land (in parallel), then one dbt build judges what changed and rebuilds
     # the marts of its snapshots, the checks run, and the marts are published.
     sensors=[new_extracts, rebuild_after_landing],
-    resources={"ktp": KtpSettings(), "dbt": dbt_resource},
+    resources={"ktp": KtpSettings()},
     # Steps run one after another in the run's own process: DuckDB takes one writer per file, and
     # a subprocess per step would only add start-up cost on two cores.
     executor=dg.in_process_executor,

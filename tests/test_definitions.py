@@ -73,23 +73,21 @@ def test_everything_that_writes_the_warehouse_shares_one_pool_and_landing_takes_
         assert not graph.get(dg.AssetKey(key)).pools, key
 
 
-def test_the_dbt_resource_skips_what_dagster_dbt_does_before_each_build_for_nothing():
-    """KtpDbtCliResource replaces `dbt --version` and the in-process adapter; if dagster-dbt stops
-    calling them, the replacement silently does nothing and this test says so."""
+def test_dbt_runs_in_the_dagster_process_through_what_dbt_and_dagster_dbt_provide():
+    """dbt runs in the run's process (pipelines/dbt_in_process.py) through dbtRunner, dagster-dbt's own
+    event conversion and dbt-duckdb's connection manager; if one of them stops providing what the
+    runner relies on, this test says so before a build does."""
     import inspect
-    import subprocess
-    from importlib import metadata
 
-    from dagster_dbt import DbtCliResource
-    from packaging import version
+    from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
 
-    from pipelines.assets.marts import dbt_resource
+    from pipelines import dbt_in_process
 
-    source = inspect.getsource(DbtCliResource.cli)
-    assert "self._cli_version" in source
-    assert "self._initialize_dbt_core_adapter(" in source
-    assert dbt_resource._initialize_dbt_core_adapter(["build"]) is None
-    # The version given without running dbt is the one `dbt --version` prints.
-    printed = subprocess.run([dbt_resource.dbt_executable, "--version"], capture_output=True, text=True)
-    assert dbt_resource._cli_version == version.parse(metadata.version("dbt-core"))
-    assert f"installed: {dbt_resource._cli_version}" in printed.stdout
+    assert "callbacks" in inspect.signature(dbtRunner).parameters
+    assert {"LogModelResult", "LogTestResult", "LogSeedResult"} <= dbt_in_process._RESULT_EVENTS
+    assert "to_default_asset_events" in dir(DbtCoreCliEventMessage)
+    assert hasattr(DuckDBConnectionManager, "_ENV") and hasattr(DuckDBConnectionManager, "_LOCK")
+    # No dbt process and no dbt CLI resource: the dbt asset takes only the project's settings.
+    assert set(defs.resources) == {"ktp"}

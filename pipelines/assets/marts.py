@@ -7,25 +7,15 @@ error-severity tests block downstream assets.
 """
 
 import os
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
-from packaging import version
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
-from pipelines.dbt_manifest import dbt_env, dbt_executable, ensure_manifest, vars_args
+from pipelines.dbt_in_process import stream_dbt
+from pipelines.dbt_manifest import dbt_env, ensure_manifest, vars_args
 from pipelines.dbt_state import (
     full_refresh_args,
     record_built_project,
@@ -75,7 +65,7 @@ translator = KtpDbtTranslator(
 
 @contextmanager
 def _environment(extra: Mapping[str, str]) -> Iterator[None]:
-    """dagster-dbt hands os.environ to the dbt subprocess: point it at this run's warehouse."""
+    """dbt reads os.environ (the profile, the sources' landing folder): point it at this run's warehouse."""
     saved = {k: os.environ.get(k) for k in extra}
     os.environ.update(extra)
     try:
@@ -95,7 +85,7 @@ def _environment(extra: Mapping[str, str]) -> Iterator[None]:
     pool=WAREHOUSE_POOL,
     name="dbt_marts",
 )
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSettings):
+def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings):
     settings = ktp.resolve()
     env = {k: v for k, v in dbt_env(settings).items() if k.startswith(("KTP_", "DBT_", "DO_NOT"))}
     # The tests of partitioned models look at the partitions built since the last all-green build.
@@ -107,49 +97,27 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ktp: KtpSe
     # Incremental models rebuild only the files and snapshots that changed; a new dbt project (code,
     # seeds, vars) rebuilds everything once (dbt_state.full_refresh_args), and only then are the seeds
     # loaded again (dbt_state.seed_args).
+    # dbt runs in this process (pipelines/dbt_in_process.py): a dbt process per build costs seconds.
     whole_project = context.selected_asset_keys == context.assets_def.keys
     with _environment(env):
         try:
-            yield from dbt.cli(
+            yield from stream_dbt(
+                context,
                 [
                     "build",
                     "--exclude-resource-type",
                     "unit_test",
                     *vars_args(settings),
                     *full_refresh_args(settings),
-                    *seed_args(settings),
+                    *(seed_args(settings) if whole_project else []),
                 ],
-                context=context,
+                project=dbt_project,
+                translator=translator,
+                profiles_dir=DBT_PROJECT_DIR,
                 target_path=settings.dbt_target_dir,
-            ).stream()
+            )
         finally:
             # Also after failed tests: the models were built from this project all the same.
             if whole_project:
                 record_built_project(settings)
                 record_tested(settings)
-
-
-class KtpDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without two costs this project does not need, ~4 s per build.
-
-    Before starting `dbt build`, DbtCliResource.cli runs `dbt --version` (a dbt process, ~1.5 s) and
-    loads dbt's profile and adapter into the Dagster process (~2.5 s), only to fetch row counts or
-    column metadata, which these assets never ask for. The dbt executable is this virtual
-    environment's (dbt_executable), so its version is the installed dbt-core package's.
-    tests/test_definitions.py fails if dagster-dbt stops calling what is replaced here.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
-            return version.parse(metadata.version("dbt-core"))
-        return super()._cli_version
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
-# The venv's dbt, found from this interpreter: `make run` does not put .venv/bin on PATH.
-dbt_resource = KtpDbtCliResource(
-    project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
-)
