@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,33 @@ def stream_dbt(
     if "error" in outcome:
         raise outcome["error"]
     _raise_on_failure(outcome["result"])
+
+
+def run_dbt(args: Sequence[str], *, env: Mapping[str, str], profiles_dir: Path) -> None:
+    """One dbt command without Dagster events (`dbt docs generate`), in this process; raises
+    dg.Failure if it failed."""
+    with environment(env):
+        try:
+            result = dbtRunner().invoke([*args, "--profiles-dir", str(profiles_dir), "--quiet"])
+        finally:
+            _close_warehouse()
+    _raise_on_failure(result)
+
+
+@contextmanager
+def environment(extra: Mapping[str, str]) -> Iterator[None]:
+    """dbt reads os.environ (the profile, the sources' landing folder): point it at this run's
+    warehouse for the length of a command."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _close_warehouse() -> None:

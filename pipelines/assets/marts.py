@@ -6,15 +6,13 @@ themselves find which files and snapshots changed (dbt_project/macros/incrementa
 error-severity tests block downstream assets.
 """
 
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
-from pipelines.dbt_in_process import stream_dbt
+from pipelines.dbt_in_process import environment, stream_dbt
 from pipelines.dbt_manifest import dbt_env, ensure_manifest, vars_args
 from pipelines.dbt_state import (
     full_refresh_args,
@@ -63,21 +61,6 @@ translator = KtpDbtTranslator(
 )
 
 
-@contextmanager
-def _environment(extra: Mapping[str, str]) -> Iterator[None]:
-    """dbt reads os.environ (the profile, the sources' landing folder): point it at this run's warehouse."""
-    saved = {k: os.environ.get(k) for k in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -99,7 +82,7 @@ def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings):
     # loaded again (dbt_state.seed_args).
     # dbt runs in this process (pipelines/dbt_in_process.py): a dbt process per build costs seconds.
     whole_project = context.selected_asset_keys == context.assets_def.keys
-    with _environment(env):
+    with environment(env):
         try:
             yield from stream_dbt(
                 context,
