@@ -297,6 +297,53 @@ def _styles_section(r: dict) -> list[str]:
     return out
 
 
+def _style_matrix_section(r: dict) -> list[str]:
+    from bench.ingestion_styles import by_format, describe, spread
+
+    files = r["files"]
+    out = [
+        "### The same rows in every style",
+        "",
+        f"`python -m bench.style_matrix`: the generator's rows of regency {r['regency']} "
+        f"(scale {r['scale']:g}, "
+        "defects included) written once in each of the five messy styles, each copy measured as above "
+        f"(medians of {r['repeats']}). The content is the same in every row of this table, so the spread "
+        "is the styles' alone.",
+        "",
+        "| style (whose) | MB | rows | landing s | judging s | s per MB | marginal s per MB | µs per row "
+        "| style |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for f in files:
+        whose = f["file"].rsplit("_as_", 1)[-1]
+        marginal = f"{f['marginal_s_per_mb']:.4f}" if f.get("marginal_s_per_mb") is not None else "-"
+        out.append(
+            f"| {whose} | {f['mb']:.1f} | {f['rows']:,} | {f['landing_s']:.2f} | {f['judging_s']:.2f} | "
+            f"{f['s_per_mb']:.4f} | {marginal} | {f['us_per_row']:.2f} | {describe(f['style'])} |"
+        )
+    out.append("")
+    formats = by_format(files)
+    csv = formats.get("csv", [])
+    verdict = max(spread(csv), spread(csv, "marginal_s_per_mb")) if csv else float("nan")
+    out.append(
+        f"- CSV styles: spread of seconds per MB {spread(csv):.2f}, of the marginal seconds per MB "
+        f"{spread(csv, 'marginal_s_per_mb'):.2f} (target ≤ {TARGET_STYLE_SPREAD}: "
+        f"{_verdict(verdict <= TARGET_STYLE_SPREAD)})."
+    )
+    for fmt, group in formats.items():
+        if fmt != "csv" and csv:
+            per_mb = max(f["s_per_mb"] for f in group) / min(f["s_per_mb"] for f in csv)
+            per_row = max(f["us_per_row"] for f in group) / min(f["us_per_row"] for f in csv)
+            out.append(
+                f"- {fmt.upper()}: {per_mb:.1f} x the cheapest CSV style per MB of file, {per_row:.1f} x per "
+                "row (target ≤ 1.5 per MB: **missed**, see the reading above)."
+                if per_mb > TARGET_STYLE_SPREAD
+                else f"- {fmt.upper()}: {per_mb:.2f} x the cheapest CSV style per MB, {per_row:.2f} x a row."
+            )
+    out.append("")
+    return out
+
+
 def write_report(results_files: list[Path], path: Path, extras: Path | None = None) -> None:
     results = [json.loads(p.read_text(encoding="utf-8")) for p in results_files]
     results.sort(key=lambda r: (float(r["scale"]), r.get("label") or ""))
@@ -344,4 +391,6 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
             lines += _new_snapshot_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_styles*.json")):
             lines += _styles_section(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted(extras.glob("results_style_matrix*.json")):
+            lines += _style_matrix_section(json.loads(p.read_text(encoding="utf-8")))
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -368,6 +368,13 @@ def main(argv: list[str] | None = None) -> int:
             (RUNS_DIR / f"results_styles{suffix}.json").write_text(
                 json.dumps(styles, indent=2), encoding="utf-8"
             )
+            from bench.style_matrix import measure_matrix
+
+            print("the same rows in every style, scale 1 ...", flush=True)
+            matrix = measure_matrix(regency="6502", scale=1.0, seed=args.seed, repeats=5)
+            (RUNS_DIR / f"results_style_matrix{suffix}.json").write_text(
+                json.dumps(matrix, indent=2), encoding="utf-8"
+            )
         for scale in scales if "scales" in parts else []:
             results = bench_scale(scale, repeats[scale], args.seed, args.snapshots, args.styles)
             results["label"] = args.label
