@@ -159,15 +159,15 @@ def _profile(r: dict) -> list[str]:
         out.append(f"| `{key}` | {counts[key]} | {v:.1f} | {100 * v / wall:.0f} % |")
     out += [
         f"| all steps | | {in_steps:.1f} | {100 * in_steps / wall:.0f} % |",
-        f"| landing and Dagster runs, start to end (include the steps) | | {in_runs:.1f} | "
+        f"| landing (with the code location's import beside it) and Dagster runs | | {in_runs:.1f} | "
         f"{100 * in_runs / wall:.0f} % |",
         f"| process outside the runs (interpreter, imports, definitions, dbt manifest) | | "
         f"{wall - in_runs:.1f} | {100 * (wall - in_runs) / wall:.0f} % |",
         f"| (a) wall clock | | {wall:.1f} | 100 % |",
         "",
         "`regency_extract` steps run on parallel threads (one per core) beside the background `dbt parse` "
-        "and GX import, so their sum exceeds the landing's wall time, and the shares add up to more "
-        "than 100 %.",
+        "and the import of the code location, so their sum exceeds the landing's wall time, and the "
+        "shares add up to more than 100 %. dbt runs inside the `dbt_marts` step, in the same process.",
     ]
     dbt = a_runs[-1]["profile"].get("dbt_nodes")
     if dbt:
@@ -374,7 +374,8 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
         "was replaced by a changed copy (25 residents of Malinau now recorded).",
         "- **(d)** the pipeline again with nothing changed.",
         "- Times are wall clock of the whole subprocess, start-up included. Peak memory is the largest sum "
-        "of RSS over the process and all its descendants (dbt's subprocess included), sampled from /proc "
+        "of RSS over the process and all its descendants (the background `dbt parse` included; the "
+        "build runs in the process), sampled from /proc "
         "every 0.1 s; shared pages count once per process, so it overstates a little.",
         "- Correctness: after (a) the pipeline's 11 marts must equal the baseline's (EXCEPT ALL both ways, "
         "all columns, same column names and types); after (c) and (d) they must equal a baseline run on "
