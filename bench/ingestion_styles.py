@@ -222,13 +222,7 @@ def spread(results: list[dict], key: str = "s_per_mb") -> float:
     return max(values) / min(values) if values else float("nan")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ingestion_styles", description=__doc__)
-    parser.add_argument("data", type=Path)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    results = measure(args.data, args.repeats)
+def print_results(results: list[dict]) -> None:
     head = f"{'file':45} {'MB':>7} {'land s':>7} {'judge s':>7} {'s/MB':>7} {'us/row':>7} {'reader':>7}"
     print(f"{head}  style")
     for r in results:
@@ -240,6 +234,16 @@ def main(argv: list[str] | None = None) -> int:
         marginal = spread(files, "marginal_s_per_mb")
         print(f"{fmt}: spread of s/MB {spread(files):.2f}, of marginal s/MB {marginal:.2f}")
     print(f"spread of us/row, every file: {spread(results, 'us_per_row'):.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingestion_styles", description=__doc__)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    results = measure(args.data, args.repeats)
+    print_results(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.ingestion_styles import by_format, describe, measure, spread
+from bench.ingestion_styles import measure, print_results
 from pipelines.synthetic import population, siak
 from pipelines.synthetic.calendar import day_number
 from pipelines.synthetic.snapshot import write_snapshot
@@ -67,13 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     payload = measure_matrix(regency=args.regency, scale=args.scale, seed=args.seed, repeats=args.repeats)
-    results = payload["files"]
-    for r in results:
-        print(f"{r['file']:40} {r['mb']:7.1f} MB {r['s_per_mb']:.4f} s/MB {r['us_per_row']:6.2f} us/row  "
-              f"{describe(r['style'])}")  # fmt: skip
-    for fmt, files in by_format(results).items():
-        print(f"{fmt}: spread of s/MB {spread(files):.2f}, marginal {spread(files, 'marginal_s_per_mb'):.2f}")
-    print(f"spread of us/row, every style: {spread(results, 'us_per_row'):.2f}")
+    print_results(payload["files"])
     if args.json:
         args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return 0
