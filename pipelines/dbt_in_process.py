@@ -166,9 +166,9 @@ def _close_warehouse() -> None:
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     with DuckDBConnectionManager._LOCK:
-        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
-    if environment is not None:
-        environment.close()
+        opened, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if opened is not None:
+        opened.close()
 
 
 def _manifest(project: DbtProject) -> dict[str, Any]:

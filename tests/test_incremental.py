@@ -183,6 +183,12 @@ def test_tests_look_at_what_changed_and_a_failed_test_runs_again_until_it_passes
     first = run(ktp_env)
     assert not first.published
     assert any("expressions_are_true_int_ingest__files" in p.what for p in first.problems), first.problems
+    # The dbt step itself failed (dbt runs in the run's process), naming the test that failed.
+    failed_step = [p.message for p in first.problems if p.message.startswith("dbt build failed: ")]
+    assert (
+        len(failed_step) == 1
+        and "test.ktp_warehouse.expressions_are_true_int_ingest__files" in failed_step[0]
+    )
     tested = test_sql.read_text()
     assert f"snapshot_date = cast('{S2}' as date)" in tested and S1 not in tested  # the rebuilt one only
     assert tested_until(ktp_env) == ""
