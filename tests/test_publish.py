@@ -530,6 +530,11 @@ def test_quarantine_export_writes_again_only_the_listings_of_changed_files(tmp_p
     assert oct(tarakan.stat().st_mode & 0o777) == "0o640"
     # Asked for a snapshot by name, every listing of it is written again.
     assert len(export_quarantine(warehouse, reports, snapshots=["2025-06-30"])) == 2
+    # Listings masked by other code (another release) are written again too, not carried over.
+    stamps = json.loads((reports / "quarantine.made_from.json").read_text(encoding="utf-8"))
+    stamps["2025-06-30"]["masking"] = "older masking code"
+    (reports / "quarantine.made_from.json").write_text(json.dumps(stamps), encoding="utf-8")
+    assert len(export_quarantine(warehouse, reports, only_changed=True)) == 2
 
 
 def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

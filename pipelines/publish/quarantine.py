@@ -9,6 +9,7 @@ that any run of 16+ digits in it is masked too, in case a shifted column carried
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -97,10 +98,12 @@ def export_quarantine(
         root = Path(reports_dir) / QUARANTINE_DIR
         stamps_path = Path(reports_dir) / SOURCE_STAMPS
         stamps = _read_stamps(stamps_path)
+        # Listings made by other masking code are not carried over: they would keep its masking.
+        masking = hashlib.sha256(select_masked_sql().encode()).hexdigest()
         for snapshot in wanted:
             key = snapshot.isoformat()
             source = _made_from(con, snapshot)
-            before = stamps.get(key, {})
+            before = stamps.get(key, {}) if stamps.get(key, {}).get("masking") == masking else {}
             if only_changed and before.get("files") == source and (root / key).exists():
                 continue
             stamps.pop(key, None)
@@ -115,7 +118,7 @@ def export_quarantine(
                 }
             new, listings = _export_snapshot(con, root, snapshot, keep=kept)
             written += new
-            stamps[key] = {"files": source, "listings": listings}
+            stamps[key] = {"files": source, "listings": listings, "masking": masking}
         _write_stamps(stamps_path, stamps)
     finally:
         con.close()
