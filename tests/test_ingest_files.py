@@ -52,9 +52,13 @@ WHOLE_FILE_ERRORS = [
     ("6571_tarakan.csv", b"", "empty file"),
     ("6571_tarakan.csv", "header_only", "empty file"),
     ("6571_tarakan.xlsx", b"NIK;NO_KK\r\nthis is no spreadsheet\r\n", "not a readable XLSX"),
-    ("6571_tarakan.csv", "ragged", "malformed CSV"),
+    ("6571_tarakan.csv", "ragged", "malformed CSV: line 5: expected 16 columns, got 17"),
+    ("6571_tarakan.csv", "headerless", "required column(s) missing: NIK, NO_KK, NAMA_LGKP"),
     ("6571_tarakan.txt", None, "not an accepted format"),
 ]
+
+
+_SENSITIVE_ROWS = people("6571", 4, start_serial=700)
 
 
 def _write_bad_file(path, content):
@@ -67,8 +71,14 @@ def _write_bad_file(path, content):
     elif content == "header_only":
         write_csv(path, [])
     elif content == "ragged":
-        write_csv(path, people("6571", 3))
-        path.write_bytes(path.read_bytes() + b"1;2;3\r\n")
+        # The fourth row has one field too many: an error quoting it would quote a NIK and a name.
+        write_csv(path, _SENSITIVE_ROWS)
+        lines = path.read_bytes().split(b"\r\n")
+        lines[4] += b";EXTRA"
+        path.write_bytes(b"\r\n".join(lines))
+    elif content == "headerless":
+        write_csv(path, _SENSITIVE_ROWS)
+        path.write_bytes(path.read_bytes().split(b"\r\n", 1)[1])  # the first line is a person
     else:
         path.write_bytes(content)
 
@@ -112,6 +122,29 @@ def test_whole_file_errors_name_the_file_and_spare_the_others(whole_file_errors,
         settings, "select source_file, error from ingest.file_errors where snapshot_date = ?", [snapshot]
     )
     assert [e[0] for e in errors] == [source]
+
+
+def test_whole_file_errors_quote_no_identifier_or_name(whole_file_errors):
+    """A file without a header and one with a ragged row would be quoted with their NIKs and names; the
+    messages say where and what instead, values masked as the quarantine masks them."""
+    settings, outcome = whole_file_errors
+    secrets = {r[c] for r in _SENSITIVE_ROWS for c in ("NIK", "NO_KK", "NAMA_LGKP")}
+    shown = [p.message for p in outcome.problems]
+    shown.append((settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))
+    shown += [e for (e,) in _query(settings, "select error from ingest.file_errors")]
+    shown += [str(r.get("error")) for r in _landing_records(settings)]
+    leaked = sorted({s for s in secrets for text in shown if s in text})
+    assert leaked == []
+    (headerless,) = [m for m in shown[: len(outcome.problems)] if "missing: NIK," in m]
+    first = _SENSITIVE_ROWS[0]
+    assert f"{first['NIK'][:6]}******{first['NIK'][-4:]}" in headerless  # masked as in the quarantine
+    assert "".join(f"{w[0]}." for w in first["NAMA_LGKP"].split()) in headerless  # initials only
+
+
+def _landing_records(settings):
+    import pyarrow.parquet as pq
+
+    return [row for p in settings.landing_dir.rglob("*file.parquet") for row in pq.read_table(p).to_pylist()]
 
 
 def test_two_files_for_one_regency_load_neither(ktp_env):

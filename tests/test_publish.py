@@ -548,3 +548,35 @@ def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.Captu
     assert main(["scan", str(tmp_path / "dirty")]) == 1
     out = capsys.readouterr().out
     assert "650101******0001" in out and NIK_A not in out
+
+
+def test_masking_in_python_gives_what_the_quarantine_sql_gives():
+    """Error messages mask values in Python (pipelines/masking.py), the listings in SQL: the same rules."""
+    from pipelines.masking import initials, mask_identifier, scrub_digits
+    from pipelines.publish.quarantine import initials_sql, mask_id_sql, scrub_digits_sql
+
+    values = [
+        NIK_A,
+        f" {KK_A} ",
+        "650101410790001",
+        NIK_A + "99",
+        "ABC",
+        "x",
+        "",
+        "BAHTIAR RAHMAN",
+        "  siti   aminah binti  hasan ",
+        "O'BRIEN-SMITH 3RD",
+        "12 34",
+        f"TARAKAN {NIK_B} RT 3",
+        "Ñoño Ülker",
+    ]
+    con = duckdb.connect()
+    con.execute("create table v (value varchar)")
+    con.executemany("insert into v values (?)", [[v] for v in values])
+    rows = con.execute(
+        f"select value, {mask_id_sql('value')}, {initials_sql('value')}, {scrub_digits_sql('value')} from v"
+    ).fetchall()
+    for value, masked, letters, scrubbed in rows:
+        assert mask_identifier(value) == masked, value
+        assert initials(value) == (letters or ""), value
+        assert scrub_digits(value) == scrubbed, value

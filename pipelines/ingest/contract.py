@@ -45,6 +45,8 @@ COLUMNS: dict[str, bool] = {
     "LOKASI_REKAM": False,
 }
 REQUIRED_COLUMNS = [c for c, req in COLUMNS.items() if req]
+# Columns SIAK exports carry that the contract ignores: an error message may name them as sent.
+IGNORED_COLUMNS = ("AGAMA", "PDDK_AKH", "JENIS_PKRJN", "GOL_DRH", "PEKERJAAN", "KET")
 
 # The row rules' code lists, formats and reasons are dbt vars (dbt_project.yml `vars.contract`): the SQL
 # that applies them reads them there, and so does everything in Python.

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook
 
-from pipelines.ingest.contract import COLUMNS, REQUIRED_COLUMNS
+from pipelines.ingest.contract import COLUMNS, IGNORED_COLUMNS, REQUIRED_COLUMNS
+from pipelines.masking import mask_value, scrub_digits
 
 # Every module a reader needs is imported with this one: files land on threads while the main thread
 # imports the code location, and two threads importing at once can meet a module half-initialised.
@@ -34,6 +36,8 @@ _CHUNK_BYTES = 8 << 20
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 # Columns holding 16-digit identifiers: in XLSX they must be text cells (see _xlsx_cell_text).
 _IDENTIFIER_COLUMNS = {"NIK", "NO_KK"}
+_COLUMN_COUNT = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)")
+_ROW_PROBLEM = re.compile(r"Row #(\d+): ([^:]*)")
 
 
 class ExtractError(Exception):
@@ -103,10 +107,30 @@ def _normalise_header(names: list[str]) -> dict[str, int]:
             positions[name] = i
     missing = [c for c in REQUIRED_COLUMNS if c not in positions]
     if missing:
-        raise ExtractError(
-            "required column(s) missing: " + ", ".join(missing) + f" (header read: {', '.join(names)})"
-        )
+        read = ", ".join(_header_cell(n or "") for n in names)
+        raise ExtractError("required column(s) missing: " + ", ".join(missing) + f" (header read: {read})")
     return positions
+
+
+def _header_cell(cell: str) -> str:
+    """A header cell as an error may show it: a column name as sent, anything else masked. A file
+    without a header has a data row there, with a NIK and a name in it."""
+    name = cell.strip()
+    return name if name.upper() in COLUMNS or name.upper() in IGNORED_COLUMNS else mask_value(cell)
+
+
+def _csv_problem(error: pa.ArrowInvalid) -> str:
+    """Arrow's parse error without the row it quotes ("Row #4: Expected 16 columns, got 17: 6501…")."""
+    message = str(error)
+    count = _COLUMN_COUNT.search(message)
+    if count:
+        line, expected, got = count.groups()
+        return f"malformed CSV: line {line}: expected {expected} columns, got {got}"
+    # Another error about a row: its line and what is wrong, never the rest (the row itself).
+    row = _ROW_PROBLEM.search(message)
+    if row:
+        return f"malformed CSV: line {row[1]}: {row[2]}"
+    return "malformed CSV: " + scrub_digits(message)
 
 
 def _detect_encoding(path: Path) -> str:
@@ -193,7 +217,7 @@ def _read_csv(path: Path) -> ExtractTable:
                     yield _numbered(batch, present, start)
                     start += batch.num_rows
         except pa.ArrowInvalid as e:
-            errors.append(ExtractError(f"malformed CSV: {e}"))
+            errors.append(ExtractError(_csv_problem(e)))
             raise errors[-1] from e
 
     return ExtractTable(present, "csv", encoding, delimiter, [h.strip() for h in header], stream, errors)
