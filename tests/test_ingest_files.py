@@ -54,6 +54,7 @@ WHOLE_FILE_ERRORS = [
     ("6571_tarakan.xlsx", b"NIK;NO_KK\r\nthis is no spreadsheet\r\n", "not a readable XLSX"),
     ("6571_tarakan.csv", "ragged", "malformed CSV: line 5: expected 16 columns, got 17"),
     ("6571_tarakan.csv", "headerless", "required column(s) missing: NIK, NO_KK, NAMA_LGKP"),
+    ("6571_tarakan.csv", "utf-16", "UTF-16 is not accepted: save the file as UTF-8"),
     ("6571_tarakan.txt", None, "not an accepted format"),
 ]
 
@@ -76,6 +77,9 @@ def _write_bad_file(path, content):
         lines = path.read_bytes().split(b"\r\n")
         lines[4] += b";EXTRA"
         path.write_bytes(b"\r\n".join(lines))
+    elif content == "utf-16":
+        write_csv(path, people("6571", 3))
+        path.write_bytes(path.read_bytes().decode("utf-8").encode("utf-16"))
     elif content == "headerless":
         write_csv(path, _SENSITIVE_ROWS)
         path.write_bytes(path.read_bytes().split(b"\r\n", 1)[1])  # the first line is a person

@@ -144,6 +144,12 @@ def _detect_encoding(path: Path) -> str:
             if first:
                 bom = chunk.startswith(codecs.BOM_UTF8)
                 first = False
+                # Excel's "Unicode text" and some exports: every other byte NUL, with or without a BOM.
+                head = chunk[:4096]
+                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(0) * 4 >= len(
+                    head
+                ):
+                    raise ExtractError("UTF-16 is not accepted: save the file as UTF-8 (CSV UTF-8)")
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
