@@ -580,3 +580,52 @@ def test_masking_in_python_gives_what_the_quarantine_sql_gives():
         assert mask_identifier(value) == masked, value
         assert initials(value) == (letters or ""), value
         assert scrub_digits(value) == scrubbed, value
+
+
+def test_no_csv_cell_can_start_a_formula_and_no_number_changes(warehouse: Path, tmp_path: Path):
+    formulas = ['=HYPERLINK("http://x","y")', "+cmd|'/c calc'!A1", "@SUM(1+1)", "-2+3", "\tTAB", "\rCR"]
+    with duckdb.connect(str(warehouse)) as con:
+        for i, text in enumerate(formulas[:4]):
+            con.execute(
+                "update marts.coverage_regency set area_name = ?, bps_code = ? "
+                "where area_code = ? and snapshot_date = ?",
+                [
+                    text,
+                    formulas[4 + i % 2],
+                    ["65.01", "65.02", "65.71", "65.01"][i],
+                    ["2025-03-31", "2025-03-31", "2025-06-30", "2025-06-30"][i],
+                ],
+            )
+        con.execute("update marts.coverage_regency set coverage_pct = -1.5 where area_code = '65.02'")
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1", marts=["coverage_regency"])
+    with (pub / "coverage_regency.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["area_name"] for r in rows) == sorted("'" + f for f in formulas[:4])
+    assert {r["bps_code"] for r in rows} == {"'\tTAB", "'\rCR"}
+    assert [r["coverage_pct"] for r in rows if r["area_code"] == "65.02"] == ["-1.50"]  # a number stays one
+    parquet = (
+        duckdb.connect()
+        .execute(f"select area_name from read_parquet('{pub / 'coverage_regency.parquet'}')")
+        .fetchall()
+    )
+    assert sorted(r[0] for r in parquet) == sorted(formulas[:4])  # Parquet keeps the values as they are
+
+    # The auditors' listings: free text as sent, masked identifiers and initials, none a formula.
+    quarantine = tmp_path / "q.duckdb"
+    base = {"snapshot_date": "2025-06-30", "source_file": "2025-06-30/6501_ktp.csv", "regency_code": "65.01"}
+    add_quarantine(
+        quarantine,
+        [
+            {**base, "row_number": 1, "reason": "sex_invalid", "nik": "=1+1", "nama_lgkp": "=EVIL",
+             "tmpt_lhr": formulas[0], "kwrngrn": formulas[1], "lokasi_rekam": formulas[2], "stat_kwn": "-"},
+        ],
+    )  # fmt: skip
+    (listing,) = export_quarantine(quarantine, tmp_path / "reports")
+    with listing.open(encoding="utf-8", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert (row["tmpt_lhr"], row["kwrngrn"], row["lokasi_rekam"], row["stat_kwn"]) == (
+        "'" + formulas[0], "'" + formulas[1], "'" + formulas[2], "'-"
+    )  # fmt: skip
+    assert row["nik_masked"] == "'=1**" and row["nama_lgkp_initials"] == "E."
+    assert row["row_number"] == "1"

@@ -13,7 +13,7 @@ import duckdb
 from pipelines.publish.errors import PublishError
 from pipelines.publish.fsio import sha256_of
 from pipelines.publish.mart_keys import order_by_clause
-from pipelines.publish.sql import sql_ident, sql_string
+from pipelines.publish.sql import spreadsheet_safe_sql, sql_ident, sql_string
 
 MART_SCHEMA = "marts"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -74,15 +74,21 @@ def resolve_marts(con: duckdb.DuckDBPyConnection, wanted: Sequence[str] | None) 
 
 def export_mart(con: duckdb.DuckDBPyConnection, mart: str, dest: Path) -> list[ExportedFile]:
     """`<mart>.parquet` then `<mart>.csv` from that Parquet, so both hold the same rows in the same order."""
-    columns = [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ? and table_catalog = current_database() "
-            "order by ordinal_position",
-            [MART_SCHEMA, mart],
-        ).fetchall()
-    ]
+    typed = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? and table_catalog = current_database() "
+        "order by ordinal_position",
+        [MART_SCHEMA, mart],
+    ).fetchall()
+    columns = [name for name, _ in typed]
+    # Text cells of the CSV cannot start a formula in the office's spreadsheet; the Parquet file keeps
+    # the values as they are.
+    cells = ", ".join(
+        f"{spreadsheet_safe_sql(sql_ident(name))} as {sql_ident(name)}"
+        if kind == "VARCHAR"
+        else sql_ident(name)
+        for name, kind in typed
+    )
     parquet = dest / f"{mart}.parquet"
     csv = dest / f"{mart}.csv"
     query = f"select * from {sql_ident(MART_SCHEMA)}.{sql_ident(mart)} {order_by_clause(mart, columns)}"
@@ -91,7 +97,7 @@ def export_mart(con: duckdb.DuckDBPyConnection, mart: str, dest: Path) -> list[E
     ).fetchone()
     # Defaults already match what Excel reads: ISO dates, '.' decimals, true/false; quoted when needed.
     (csv_rows,) = con.execute(
-        f"copy (select * from read_parquet({sql_string(parquet)})) to {sql_string(csv)} "
+        f"copy (select {cells} from read_parquet({sql_string(parquet)})) to {sql_string(csv)} "
         "(format csv, header true, delimiter ',', quote '\"', escape '\"')"
     ).fetchone()
     if csv_rows != rows:

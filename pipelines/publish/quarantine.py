@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.publish.sql import sql_ident, sql_string
+from pipelines.publish.sql import spreadsheet_safe_sql, sql_ident, sql_string
 
 QUARANTINE_DIR = "quarantine"
 # Beside the listings' folder: per snapshot, the files its listings were made from.
@@ -65,12 +65,15 @@ def scrub_digits_sql(column: str) -> str:
 
 
 def select_masked_sql() -> str:
-    raw = ",\n    ".join(f"{scrub_digits_sql(c)} as {sql_ident(c)}" for c in _RAW_TEXT_COLUMNS)
+    # Every text cell as an auditor's spreadsheet may open it: free text as sent, but never a formula.
+    raw = ",\n    ".join(
+        f"{spreadsheet_safe_sql(scrub_digits_sql(c))} as {sql_ident(c)}" for c in _RAW_TEXT_COLUMNS
+    )
     return (
         "select snapshot_date, regency_code, source_file, row_number, reason,\n"
-        f"    {mask_id_sql('nik')} as nik_masked,\n"
-        f"    {mask_id_sql('no_kk')} as no_kk_masked,\n"
-        f"    {initials_sql('nama_lgkp')} as nama_lgkp_initials,\n"
+        f"    {spreadsheet_safe_sql(mask_id_sql('nik'))} as nik_masked,\n"
+        f"    {spreadsheet_safe_sql(mask_id_sql('no_kk'))} as no_kk_masked,\n"
+        f"    {spreadsheet_safe_sql(initials_sql('nama_lgkp'))} as nama_lgkp_initials,\n"
         f"    {raw}\n"
         "from ingest.quarantine"
     )
