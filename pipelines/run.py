@@ -30,7 +30,10 @@ from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
-from pipelines.settings import Settings
+from pipelines.settings import ConfigError, Settings
+
+# Exit statuses: 0 published (or nothing changed), 1 not published, 2 a setting cannot be used.
+CONFIG_ERROR = 2
 
 
 @dataclass
@@ -278,7 +281,12 @@ def write_report(settings: Settings, outcome: RunOutcome) -> Path:
 
 
 def main() -> int:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as e:
+        # Before anything is read or written: one line, and a status of its own.
+        print(f"configuration error: {e}", file=sys.stderr)
+        return CONFIG_ERROR
     with dagster_instance() as instance:
         outcome = run_pipeline(settings, instance)
     summary = report_path(settings)

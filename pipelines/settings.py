@@ -6,7 +6,10 @@ so a relative warehouse path would silently point at a different file there.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,14 +35,78 @@ def _path(env: Mapping[str, str], var: str, default: str) -> Path:
     return Path(os.path.abspath(p))
 
 
-def _float(env: Mapping[str, str], var: str, default: float) -> float:
-    raw = env.get(var)
-    return float(raw) if raw not in (None, "") else default
+class ConfigError(ValueError):
+    """A KTP_* variable with a value the pipeline cannot use: one line, naming it and what is allowed."""
+
+    def __init__(self, var: str, raw: str, allowed: str) -> None:
+        super().__init__(f"{var}={raw!r}: {allowed}")
 
 
-def _optional_float(env: Mapping[str, str], var: str) -> float | None:
-    raw = env.get(var)
-    return float(raw) if raw else None
+def _number(env: Mapping[str, str], var: str, default: float | None, lo: float, hi: float, allowed: str):
+    """A finite number in [lo, hi], or `default` when unset. NaN and infinities are refused: a NaN
+    limit makes every comparison false, which would switch a blocking check off without a word."""
+    raw = (env.get(var) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(var, raw, allowed) from None
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ConfigError(var, raw, allowed)
+    return value
+
+
+_RATE = "a fraction in [0, 1], e.g. 0.05 for 5 %"
+_PCT = "a percentage in [0, 100], e.g. 85"
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
+_MEMORY_FLOOR_MB = 256  # below this DuckDB fails part-way at Kaltara's size, with an error instead
+_UNIT_MB = {"B": 1 / 2**20, "KB": 1e3 / 2**20, "MB": 1e6 / 2**20, "GB": 1e9 / 2**20, "TB": 1e12 / 2**20,
+            "KIB": 1 / 1024, "MIB": 1, "GIB": 1024, "TIB": 1024**2}  # fmt: skip
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _memory_limit(env: Mapping[str, str]) -> str:
+    raw = (env.get("KTP_DUCKDB_MEMORY_LIMIT") or "").strip()
+    if not raw:
+        return DEFAULT_MEMORY_LIMIT
+    allowed = f"an amount of memory such as 1536MB or 4GB, at least {_MEMORY_FLOOR_MB}MB"
+    match = _MEMORY.fullmatch(raw)
+    if not match or float(match[1]) * _UNIT_MB[match[2].upper()] < _MEMORY_FLOOR_MB:
+        raise ConfigError("KTP_DUCKDB_MEMORY_LIMIT", raw, allowed)
+    return raw
+
+
+def _threads(env: Mapping[str, str]) -> int:
+    raw = (env.get("KTP_DUCKDB_THREADS") or "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise ConfigError("KTP_DUCKDB_THREADS", raw, "a whole number of threads, 0 for one per core")
+    return int(raw)
+
+
+def _target_date(env: Mapping[str, str]) -> str | None:
+    raw = (env.get("KTP_TARGET_DATE") or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw).isoformat() if len(raw) == 10 else _bad_date(raw)
+    except ValueError:
+        return _bad_date(raw)
+
+
+def _bad_date(raw: str):
+    raise ConfigError("KTP_TARGET_DATE", raw, "a date as YYYY-MM-DD, e.g. 2026-11-30")
+
+
+def check_environment(env: Mapping[str, str]) -> None:
+    """Every KTP_* setting that Settings does not carry, checked with the rest before any work starts."""
+    _number(env, "KTP_OUTLIER_Z", None, 1e-9, 1e6, "a positive number, e.g. 3.5")
+    _number(env, "KTP_POPULATION_TOLERANCE", None, 0.0, 1.0, _RATE)
+    level = (env.get("KTP_LOG_LEVEL") or "").strip()
+    if level and level.upper() not in LOG_LEVELS:
+        raise ConfigError("KTP_LOG_LEVEL", level, "one of " + ", ".join(LOG_LEVELS))
 
 
 @dataclass(frozen=True)
@@ -62,17 +129,24 @@ class Settings:
         """Settings from the environment; non-empty `overrides` win over it."""
         env = dict(os.environ)
         env.update({k: v for k, v in (overrides or {}).items() if v})
+        check_environment(env)
+        kuning = _number(env, "KTP_ZONE_KUNING_MIN_PCT", None, 0.0, 100.0, _PCT)
+        hijau = _number(env, "KTP_ZONE_HIJAU_MIN_PCT", None, 0.0, 100.0, _PCT)
+        if kuning is not None and hijau is not None and not kuning < hijau:
+            raise ConfigError(
+                "KTP_ZONE_KUNING_MIN_PCT", env["KTP_ZONE_KUNING_MIN_PCT"], "below KTP_ZONE_HIJAU_MIN_PCT"
+            )
         return cls(
             raw_dir=_path(env, "KTP_RAW_DIR", "data/raw"),
             warehouse=_path(env, "KTP_WAREHOUSE", "data/warehouse/ktp.duckdb"),
             publish_dir=_path(env, "KTP_PUBLISH_DIR", "data/published"),
             reports_dir=_path(env, "KTP_REPORTS_DIR", "data/reports"),
-            duckdb_memory_limit=env.get("KTP_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
-            duckdb_threads=int(env.get("KTP_DUCKDB_THREADS") or 0),
-            max_reject_rate=_float(env, "KTP_MAX_REJECT_RATE", 0.05),
-            zone_kuning_min_pct=_optional_float(env, "KTP_ZONE_KUNING_MIN_PCT"),
-            zone_hijau_min_pct=_optional_float(env, "KTP_ZONE_HIJAU_MIN_PCT"),
-            target_date=env.get("KTP_TARGET_DATE") or None,
+            duckdb_memory_limit=_memory_limit(env),
+            duckdb_threads=_threads(env),
+            max_reject_rate=_number(env, "KTP_MAX_REJECT_RATE", 0.05, 0.0, 1.0, _RATE),
+            zone_kuning_min_pct=kuning,
+            zone_hijau_min_pct=hijau,
+            target_date=_target_date(env),
         )
 
     def dbt_vars(self) -> dict[str, object]:
@@ -86,9 +160,11 @@ class Settings:
     def __post_init__(self) -> None:
         # DuckDB names the catalog after the file: `ingest.duckdb` would make `ingest.files` ambiguous.
         if self.warehouse.stem.lower() in WAREHOUSE_SCHEMAS:
-            raise ValueError(
-                f"KTP_WAREHOUSE {self.warehouse}: the file name {self.warehouse.stem!r} is also a schema of "
-                "the warehouse; choose another name, e.g. ktp.duckdb"
+            raise ConfigError(
+                "KTP_WAREHOUSE",
+                str(self.warehouse),
+                f"the file name {self.warehouse.stem!r} is also a schema of the warehouse; choose another "
+                "name, e.g. ktp.duckdb",
             )
 
     @property
