@@ -51,6 +51,7 @@ class RunOutcome:
     snapshots: list[str] = field(default_factory=list)
     files_loaded: int = 0  # landed anew in this run
     files_unchanged: int = 0
+    folders_ignored: list[str] = field(default_factory=list)  # in the raw directory, not snapshots
     files_dropped: list[str] = field(default_factory=list)  # left the raw directory, so the warehouse
     published: bool = False
     up_to_date: bool = False  # nothing changed since the current publication: nothing was rebuilt
@@ -170,6 +171,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
     outcome = RunOutcome(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     inventory = scan(settings.raw_dir)
     outcome.snapshots = inventory.snapshots
+    outcome.folders_ignored = inventory.ignored
     if not outcome.snapshots:
         outcome.problems.append(
             Problem("ingest", str(settings.raw_dir), "no snapshot folders (YYYY-MM-DD) found")
@@ -292,6 +294,8 @@ def main() -> int:
     summary = report_path(settings)
     print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")
     print(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}")
+    for folder in outcome.folders_ignored:
+        print(f"IGNORED  {settings.raw_dir}/{folder}")
     for dropped in outcome.files_dropped:
         print(f"DROPPED  {dropped}: no longer in {settings.raw_dir}, its rows left the warehouse")
     for w in outcome.warnings:

@@ -94,7 +94,7 @@ def whole_file_errors(tmp_path_factory):
 
     with deployment(tmp_path_factory.mktemp("whole_file_errors")) as settings:
         for i, (name, content, _) in enumerate(WHOLE_FILE_ERRORS):
-            snapshot = f"2026-{i + 1:02d}-28"
+            snapshot = f"2025-{i + 1:02d}-28"
             _all_regencies(settings, snapshot)
             (settings.raw_dir / snapshot / "6571_extract.csv").unlink()
             _write_bad_file(settings.raw_dir / snapshot / name, content)
@@ -106,7 +106,7 @@ def whole_file_errors(tmp_path_factory):
 )
 def test_whole_file_errors_name_the_file_and_spare_the_others(whole_file_errors, case, name, expected):
     settings, outcome = whole_file_errors
-    snapshot = f"2026-{case + 1:02d}-28"
+    snapshot = f"2025-{case + 1:02d}-28"
     source = f"{snapshot}/{name}"
     problems = [p for p in _ingest_problems(outcome) if snapshot in p.what or snapshot in p.message]
     assert len(problems) == 1, problems
@@ -273,3 +273,34 @@ def test_a_warehouse_named_like_a_schema_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("KTP_WAREHOUSE", str(tmp_path / "ingest.duckdb"))
     with pytest.raises(ValueError, match="also a schema"):
         Settings.from_env()
+
+
+def test_folders_that_are_not_snapshots_are_named_and_a_snapshot_after_today_is_refused(ktp_env):
+    import datetime as dt
+
+    from pipelines.ingest.discovery import scan
+
+    _all_regencies(ktp_env)
+    for folder in ("2026-02-30", "latest"):
+        write_csv(ktp_env.raw_dir / folder / "6501_extract.csv", people("6501", 2))
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    _all_regencies(ktp_env, tomorrow)
+
+    inventory = scan(ktp_env.raw_dir)
+    assert inventory.ignored == [
+        "2026-02-30: not a real date (YYYY-MM-DD), not read",
+        "latest: not a snapshot date (YYYY-MM-DD), not read",
+    ]
+    assert [e.snapshot.isoformat() for e in inventory.extracts] == [S1] * 5
+    assert len(inventory.rejected) == 5 and all("is after today" in r.problem for r in inventory.rejected)
+    # A day later the same folder is an ordinary snapshot.
+    later = scan(ktp_env.raw_dir, today=dt.date.today() + dt.timedelta(days=1))
+    assert not later.rejected and len(later.extracts) == 10
+
+    outcome = _run(ktp_env)
+    assert outcome.folders_ignored == inventory.ignored
+    refused = [p for p in _ingest_problems(outcome) if tomorrow in p.what]
+    assert len(refused) == 5 and all("cannot lie ahead" in p.message for p in refused)
+    assert _query(ktp_env, "select count(*) from ingest.persons where snapshot_date = ?", [tomorrow]) == [
+        (0,)
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class RejectedFile:
 class Inventory:
     extracts: list[Extract]
     rejected: list[RejectedFile]
+    ignored: list[str] = field(default_factory=list)  # folders that are not snapshots, with the reason
 
     @property
     def snapshots(self) -> list[str]:
@@ -80,22 +81,36 @@ def _snapshot_date(name: str) -> date | None:
         return None
 
 
-def scan(raw_dir: Path) -> Inventory:
+def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
     """List every regency file of every snapshot folder; anything else in a snapshot folder is rejected.
 
-    Folders that are not snapshot dates (and files at the top level) are not extracts and are ignored,
-    so answer keys, READMEs or generated data sets can sit beside the snapshots.
+    Folders that are not snapshot dates (and files at the top level) are not extracts: they are listed
+    in `ignored` (the run names them) and otherwise left alone, so answer keys, READMEs or generated
+    data sets can sit beside the snapshots. A snapshot dated after `today` (default: today) cannot be
+    a cut-off that has passed: each of its files is rejected.
     """
     extracts: list[Extract] = []
     rejected: list[RejectedFile] = []
+    ignored: list[str] = []
+    today = today or date.today()
     if not raw_dir.is_dir():
-        return Inventory(extracts, rejected)
-    for snap_dir in sorted(p for p in raw_dir.iterdir() if p.is_dir()):
+        return Inventory(extracts, rejected, ignored)
+    for snap_dir in sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         snapshot = _snapshot_date(snap_dir.name)
         if snapshot is None:
+            why = "not a real date" if SNAPSHOT_DIR.match(snap_dir.name) else "not a snapshot date"
+            ignored.append(f"{snap_dir.name}: {why} (YYYY-MM-DD), not read")
             continue
         by_regency: dict[str, list[Path]] = {}
-        for path in sorted(p for p in snap_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+        files = sorted(p for p in snap_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+        if snapshot > today:
+            future = (
+                f"snapshot {snapshot.isoformat()} is after today ({today.isoformat()}): "
+                "a cut-off date cannot lie ahead"
+            )
+            rejected += [RejectedFile(snapshot, path, raw_dir, future) for path in files]
+            continue
+        for path in files:
             m = REGENCY_PREFIX.match(path.name)
             if not m or m.group(1) not in REGENCIES:
                 known = ", ".join(REGENCIES)
@@ -128,4 +143,4 @@ def scan(raw_dir: Path) -> Inventory:
                     )
                 continue
             extracts.append(Extract(snapshot, regency4, paths[0], raw_dir))
-    return Inventory(extracts, rejected)
+    return Inventory(extracts, rejected, ignored)
