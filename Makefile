@@ -13,12 +13,21 @@ export GX_ANALYTICS_ENABLED := false
 # The code runs from the checkout; nothing is installed as a package.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test dev data bench lint format clean
+.PHONY: help run test dev data bench lint format clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
+
+help:
+	@echo "make run      the main job on the shipped sample (options: .venv/bin/python -m pipelines.run --help)"
+	@echo "make test     lint, format check and the tests"
+	@echo "make dev      the Dagster UI on 127.0.0.1:3000, with a sensor for new files"
+	@echo "make data     synthetic extracts at SCALE (default 1) into data/raw/_scale\$$SCALE"
+	@echo "make bench    the benchmark against plain DuckDB (writes BENCHMARKS.md)"
+	@echo "make lint     ruff check;  make format: ruff format and fix"
+	@echo "make clean    remove the warehouse, publication, reports and Dagster state"
 
 run: $(STAMP)
 	$(PY) -m pipelines.run

@@ -282,7 +282,40 @@ def write_report(settings: Settings, outcome: RunOutcome) -> Path:
     return path
 
 
-def main() -> int:
+# Options of the command line and the variables they set; an option wins over its variable.
+OPTIONS = {
+    "--raw-dir": ("KTP_RAW_DIR", "the extracts: DIR/<YYYY-MM-DD>/<regency code>_*.csv|xlsx"),
+    "--warehouse": ("KTP_WAREHOUSE", "the DuckDB file (its landing, dbt and spill folders sit beside it)"),
+    "--publish-dir": ("KTP_PUBLISH_DIR", "where the marts are published (a symlink to the current release)"),
+    "--reports-dir": ("KTP_REPORTS_DIR", "validation reports, dbt docs, masked quarantine listings"),
+    "--max-reject-rate": ("KTP_MAX_REJECT_RATE", "largest share of rejected rows a file may have, in [0, 1]"),
+    "--target-date": ("KTP_TARGET_DATE", "the date the trend mart compares against, YYYY-MM-DD"),
+    "--memory-limit": ("KTP_DUCKDB_MEMORY_LIMIT", "DuckDB's memory cap, e.g. 1536MB or 4GB"),
+    "--log-level": ("KTP_LOG_LEVEL", "Dagster's console log level, e.g. WARNING"),
+}
+
+
+def parse_args(argv: list[str] | None) -> dict[str, str]:
+    """The command line as KTP_* variables (only those given)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.run",
+        description="Land the changed extracts, judge and deduplicate them, build the marts, check them and "
+        "publish them if every check passed. Every option can also be given as its environment variable "
+        "(README: 'Pointing it at other data'); an option wins over the variable.",
+        epilog="Exit status: 0 published (or nothing changed since the current publication), 1 not "
+        "published, 2 a setting or an option cannot be used.",
+    )
+    for option, (var, what) in OPTIONS.items():
+        parser.add_argument(option, metavar=var.removeprefix("KTP_"), help=f"{what} [{var}]")
+    args = vars(parser.parse_args(argv))
+    return {OPTIONS["--" + k.replace("_", "-")][0]: v for k, v in args.items() if v is not None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Set in the environment, not only passed on: the Dagster resources read the KTP_* variables too.
+    os.environ.update(parse_args(argv))
     try:
         settings = Settings.from_env()
     except ConfigError as e:

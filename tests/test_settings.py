@@ -86,3 +86,22 @@ def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_pa
         "configuration error: KTP_MAX_REJECT_RATE='5': a fraction in [0, 1], e.g. 0.05 for 5 %"
     ]
     assert list(tmp_path.iterdir()) == []  # no warehouse, landing, publication or report
+
+
+def test_help_runs_nothing_and_an_option_wins_over_its_variable(tmp_path: Path):
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "KTP_WAREHOUSE": str(tmp_path / "w" / "ktp.duckdb")}
+    env |= {"KTP_PUBLISH_DIR": str(tmp_path / "p"), "KTP_REPORTS_DIR": str(tmp_path / "r")}
+    command = [sys.executable, "-m", "pipelines.run"]
+    shown = subprocess.run([*command, "--help"], env=env, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and "usage: python -m pipelines.run" in shown.stdout
+    assert "--max-reject-rate" in shown.stdout and "[KTP_MAX_REJECT_RATE]" in shown.stdout
+    assert list(tmp_path.iterdir()) == []  # --help ran nothing
+    # The variable says 5 %, the option 500 %: the option is the one checked (and refused).
+    env["KTP_MAX_REJECT_RATE"] = "0.05"
+    refused = subprocess.run(
+        [*command, "--max-reject-rate", "5"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2 and "KTP_MAX_REJECT_RATE='5'" in refused.stderr
+    unknown = subprocess.run([*command, "--bogus"], env=env, capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 2 and "unrecognized arguments: --bogus" in unknown.stderr
+    assert list(tmp_path.iterdir()) == []
