@@ -297,6 +297,22 @@ def _styles_section(r: dict) -> list[str]:
     return out
 
 
+def _startup_section(r: dict) -> list[str]:
+    seconds = sorted(run["seconds"] for run in r["runs"])
+    failed = [run["last_line"] for run in r["runs"] if not run["ok"]]
+    return [
+        "## Start-up, repeated",
+        "",
+        f"`python -m bench.startup_race`: {r['repeats']} real runs of `python -m pipelines.run` on the "
+        "shipped sample, each into a fresh warehouse and stopped once GX's context exists (after "
+        "landing, the dbt build and GX's import, which run on three threads). "
+        f"Failed: {r['failures']} of {r['repeats']}"
+        + (f" ({'; '.join(failed)})" if failed else "")
+        + f"; median {seconds[len(seconds) // 2]:.1f} s each.",
+        "",
+    ]
+
+
 def _style_matrix_section(r: dict) -> list[str]:
     from bench.ingestion_styles import by_format, describe, spread
 
@@ -392,6 +408,8 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
             lines += _new_snapshot_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_styles*.json")):
             lines += _styles_section(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted(extras.glob("results_startup*.json")):
+            lines += _startup_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_style_matrix*.json")):
             lines += _style_matrix_section(json.loads(p.read_text(encoding="utf-8")))
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -337,9 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e-repeats", type=int, default=2)
     parser.add_argument(
         "--parts",
-        default="styles,scales,new_snapshot",
-        help="which measurements: styles (cost per file style, scale 1), scales (a-d), new_snapshot (e)",
+        default="styles,scales,new_snapshot,startup",
+        help="which measurements: styles (cost per file style, scale 1), scales (a-d), new_snapshot (e), "
+        "startup (the start-up race, repeated)",
     )
+    parser.add_argument("--startup-repeats", type=int, default=20)
     parser.add_argument("--report", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     parser.add_argument(
         "--label", default="", help="names a variant, e.g. mem2GB: results_scale10-mem2GB.json"
@@ -380,6 +382,16 @@ def main(argv: list[str] | None = None) -> int:
             results["label"] = args.label
             path = RUNS_DIR / f"results_scale{scale:g}{suffix}.json"
             path.write_text(json.dumps(results, indent=2, default=asdict), encoding="utf-8")
+        if "startup" in parts:
+            from bench.startup_race import race
+
+            print("start-up, repeated (imports on three threads) ...", flush=True)
+            started = race(args.startup_repeats)
+            (RUNS_DIR / f"results_startup{suffix}.json").write_text(
+                json.dumps(started, indent=2), encoding="utf-8"
+            )
+            if started["failures"]:
+                raise BenchmarkFailed(f"{started['failures']} of {started['repeats']} start-ups failed")
         if "new_snapshot" in parts and args.new_snapshot:
             results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
             (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(

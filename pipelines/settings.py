@@ -91,12 +91,11 @@ def _target_date(env: Mapping[str, str]) -> str | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw).isoformat() if len(raw) == 10 else _bad_date(raw)
+        # fromisoformat also takes 20261130 and week dates: only the form the README gives is meant.
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return dt.date.fromisoformat(raw).isoformat()
     except ValueError:
-        return _bad_date(raw)
-
-
-def _bad_date(raw: str):
+        pass
     raise ConfigError("KTP_TARGET_DATE", raw, "a date as YYYY-MM-DD, e.g. 2026-11-30")
 
 
