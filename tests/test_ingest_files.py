@@ -55,6 +55,7 @@ WHOLE_FILE_ERRORS = [
     ("6571_tarakan.csv", "ragged", "malformed CSV: line 5: expected 16 columns, got 17"),
     ("6571_tarakan.csv", "headerless", "required column(s) missing: NIK, NO_KK, NAMA_LGKP"),
     ("6571_tarakan.csv", "utf-16", "UTF-16 is not accepted: save the file as UTF-8"),
+    ("6571_tarakan.csv", "line_break", "a field holds a line break (data row 2, column NAMA_LGKP)"),
     ("6571_tarakan.txt", None, "not an accepted format"),
 ]
 
@@ -77,6 +78,10 @@ def _write_bad_file(path, content):
         lines = path.read_bytes().split(b"\r\n")
         lines[4] += b";EXTRA"
         path.write_bytes(b"\r\n".join(lines))
+    elif content == "line_break":
+        rows = people("6571", 3)
+        rows[1]["NAMA_LGKP"] = "ANI\nSANTOSO"  # quoted by the writer, as Excel quotes it
+        write_csv(path, rows)
     elif content == "utf-16":
         write_csv(path, people("6571", 3))
         path.write_bytes(path.read_bytes().decode("utf-8").encode("utf-16"))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -37,6 +38,7 @@ _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 # Columns holding 16-digit identifiers: in XLSX they must be text cells (see _xlsx_cell_text).
 _IDENTIFIER_COLUMNS = {"NIK", "NO_KK"}
 _COLUMN_COUNT = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)")
+_NO_LINE_BREAKS = "fields may not; save the file without line breaks inside cells"
 _ROW_PROBLEM = re.compile(r"Row #(\d+): ([^:]*)")
 
 
@@ -212,21 +214,53 @@ def _read_csv(path: Path) -> ExtractTable:
     )
     errors: list[ExtractError] = []
 
+    def batches() -> Iterator[pa.RecordBatch]:
+        reader = pacsv.open_csv(
+            path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+        )
+        yield from (b for b in reader if b.num_rows)
+
     def stream() -> Iterator[pa.RecordBatch]:
         start = 1
         try:
-            reader = pacsv.open_csv(
-                path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
-            )
-            for batch in reader:
-                if batch.num_rows:
-                    yield _numbered(batch, present, start)
-                    start += batch.num_rows
+            for batch in batches():
+                yield _numbered(batch, present, start)
+                start += batch.num_rows
+            # A quoted field may hold a line break, which the contract does not allow: then the file
+            # has more lines than rows (or blank lines, which Arrow skips). Only then are the fields
+            # searched, to say where: searching every field would double the cost of reading.
+            if _line_count(path) > start:
+                broken = _line_break(batches(), {f"c{positions[c]}": c for c in present})
+                if broken is not None:
+                    errors.append(ExtractError(f"a field holds a line break ({broken}): {_NO_LINE_BREAKS}"))
+                    raise errors[-1]
         except pa.ArrowInvalid as e:
             errors.append(ExtractError(_csv_problem(e)))
             raise errors[-1] from e
 
     return ExtractTable(present, "csv", encoding, delimiter, [h.strip() for h in header], stream, errors)
+
+
+def _line_count(path: Path) -> int:
+    """How many lines the file has, by its line feeds (the last line may lack its own)."""
+    count, last = 0, b""
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
+            count, last = count + chunk.count(b"\n"), chunk[-1:]
+    return count + (1 if last not in (b"", b"\n") else 0)
+
+
+def _line_break(batches: Iterator[pa.RecordBatch], names: dict[str, str]) -> str | None:
+    """Where the first field holding a line break is ('data row N, column C'), if one does; `names`
+    maps Arrow's column names to the contract's."""
+    start = 1
+    for batch in batches:
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
+            if pc.any(broken).as_py():
+                return f"data row {start + pc.index(broken, True).as_py()}, column {names[name]}"
+        start += batch.num_rows
+    return None
 
 
 def _numbered(batch: pa.RecordBatch, names: list[str], start: int) -> pa.RecordBatch:
