@@ -178,7 +178,7 @@ def _measure(data: Path, styles: dict, repeats: int, tmp: Path) -> list[dict]:
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> float:
-    encoding = _detect_encoding(path)
+    encoding, _ = _detect_encoding(path)
     delimiter = _detect_delimiter(_first_line(path, encoding))
     # DuckDB reads latin-1 natively; Windows-1252 differs only in 0x80-0x9F.
     enc = "latin-1" if encoding == "cp1252" else "utf-8"

@@ -135,11 +135,13 @@ def _csv_problem(error: pa.ArrowInvalid) -> str:
     return "malformed CSV: " + scrub_digits(message)
 
 
-def _detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252."""
+def _detect_encoding(path: Path) -> tuple[str, int]:
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252; and the
+    number of lines, counted by line feeds in the same pass over the file (the last line may lack one)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     bom = False
     utf8 = True
+    lines, last = 0, b""
     with path.open("rb") as f:
         first = True
         for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
@@ -157,21 +159,24 @@ def _detect_encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 utf8 = False
                 break
+            lines, last = lines + chunk.count(b"\n"), chunk[-1:]
     if utf8:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
     if utf8:
-        return "utf-8-sig" if bom else "utf-8"
+        return ("utf-8-sig" if bom else "utf-8"), lines + (last not in (b"", b"\n"))
     if bom:
         raise ExtractError("unreadable encoding: starts with a UTF-8 byte-order mark but is not UTF-8")
     # Not UTF-8: Windows-1252, unless a byte it leaves undefined appears (one C-speed scan per byte).
+    lines, last = 0, b""
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
             if any(b in chunk for b in _CP1252_UNDEFINED):
                 raise ExtractError("unreadable encoding: neither UTF-8 nor Windows-1252")
-    return "cp1252"
+            lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+    return "cp1252", lines + (last not in (b"", b"\n"))
 
 
 def _first_line(path: Path, encoding: str) -> str:
@@ -188,7 +193,7 @@ def _detect_delimiter(header_line: str) -> str:
 
 
 def _read_csv(path: Path) -> ExtractTable:
-    encoding = _detect_encoding(path)
+    encoding, lines = _detect_encoding(path)
     header_line = _first_line(path, encoding)
     if not header_line.strip():
         raise ExtractError("empty file: no header row")
@@ -229,7 +234,7 @@ def _read_csv(path: Path) -> ExtractTable:
             # A quoted field may hold a line break, which the contract does not allow: then the file
             # has more lines than rows (or blank lines, which Arrow skips). Only then are the fields
             # searched, to say where: searching every field would double the cost of reading.
-            if _line_count(path) > start:
+            if lines > start:
                 broken = _line_break(batches(), {f"c{positions[c]}": c for c in present})
                 if broken is not None:
                     errors.append(ExtractError(f"a field holds a line break ({broken}): {_NO_LINE_BREAKS}"))
@@ -239,15 +244,6 @@ def _read_csv(path: Path) -> ExtractTable:
             raise errors[-1] from e
 
     return ExtractTable(present, "csv", encoding, delimiter, [h.strip() for h in header], stream, errors)
-
-
-def _line_count(path: Path) -> int:
-    """How many lines the file has, by its line feeds (the last line may lack its own)."""
-    count, last = 0, b""
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
-            count, last = count + chunk.count(b"\n"), chunk[-1:]
-    return count + (1 if last not in (b"", b"\n") else 0)
 
 
 def _line_break(batches: Iterator[pa.RecordBatch], names: dict[str, str]) -> str | None:
