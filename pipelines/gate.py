@@ -45,9 +45,9 @@ class GateVerdict:
 
 
 def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    return {
-        r[0] for r in conn.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
-    }
+    # Views too: on Spark the warehouse file reads the tables through views (engines/spark_mirror.py).
+    sql = "select table_schema || '.' || table_name from information_schema.tables"
+    return {r[0] for r in conn.execute(sql).fetchall()}
 
 
 def _latest(conn: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:

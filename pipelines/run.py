@@ -28,6 +28,7 @@ from pipelines import up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
+from pipelines.engines import check_engine
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
 from pipelines.settings import ConfigError, Settings
@@ -292,6 +293,8 @@ OPTIONS = {
     "--target-date": ("KTP_TARGET_DATE", "the date the trend mart compares against, YYYY-MM-DD"),
     "--memory-limit": ("KTP_DUCKDB_MEMORY_LIMIT", "DuckDB's memory cap, e.g. 1536MB or 4GB"),
     "--log-level": ("KTP_LOG_LEVEL", "Dagster's console log level, e.g. WARNING"),
+    "--engine": ("KTP_ENGINE", "what builds the tables: duckdb (default) or spark"),
+    "--spark-master": ("KTP_SPARK_MASTER", "with --engine spark: local[*] (default), spark://host:7077, yarn"),
 }
 
 
@@ -318,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(parse_args(argv))
     try:
         settings = Settings.from_env()
+        check_engine(settings)
     except ConfigError as e:
         # Before anything is read or written: one line, and a status of its own.
         print(f"configuration error: {e}", file=sys.stderr)

@@ -64,6 +64,11 @@ _MEMORY_FLOOR_MB = 256  # below this DuckDB fails part-way at Kaltara's size, wi
 _UNIT_MB = {"B": 1 / 2**20, "KB": 1e3 / 2**20, "MB": 1e6 / 2**20, "GB": 1e9 / 2**20, "TB": 1e12 / 2**20,
             "KIB": 1 / 1024, "MIB": 1, "GIB": 1024, "TIB": 1024**2}  # fmt: skip
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ENGINES = ("duckdb", "spark")
+SPARK_LOG4J = REPO_ROOT / "pipelines" / "engines" / "spark_log4j2.properties"
+# local, local[4], local[*], spark://host:7077, yarn, k8s://https://host:443, mesos://...
+_SPARK_MASTER = re.compile(r"local(\[(\d+|\*)\])?|(spark|mesos|k8s)://\S+|yarn")
+_SPARK_MEMORY = re.compile(r"\d+[kmgt]?", re.IGNORECASE)
 
 
 def _memory_limit(env: Mapping[str, str]) -> str:
@@ -99,8 +104,33 @@ def _target_date(env: Mapping[str, str]) -> str | None:
     raise ConfigError("KTP_TARGET_DATE", raw, "a date as YYYY-MM-DD, e.g. 2026-11-30")
 
 
+def _engine(env: Mapping[str, str]) -> str:
+    raw = (env.get("KTP_ENGINE") or "").strip()
+    if not raw:
+        return "duckdb"
+    if raw.lower() not in ENGINES:
+        raise ConfigError("KTP_ENGINE", raw, "one of " + ", ".join(ENGINES))
+    return raw.lower()
+
+
+def _check_spark(env: Mapping[str, str]) -> None:
+    master = (env.get("KTP_SPARK_MASTER") or "").strip()
+    if master and not _SPARK_MASTER.fullmatch(master):
+        raise ConfigError(
+            "KTP_SPARK_MASTER", master, "a Spark master URL: local[*], local[2], spark://host:7077, yarn, k8s://..."
+        )
+    memory = (env.get("KTP_SPARK_DRIVER_MEMORY") or "").strip()
+    if memory and not _SPARK_MEMORY.fullmatch(memory):
+        raise ConfigError("KTP_SPARK_DRIVER_MEMORY", memory, "a JVM memory size such as 2g or 4096m")
+    for var in ("KTP_SPARK_SHUFFLE_PARTITIONS", "KTP_SPARK_DBT_THREADS"):
+        raw = (env.get(var) or "").strip()
+        if raw and not (raw.isdigit() and int(raw) > 0):
+            raise ConfigError(var, raw, "a whole number, at least 1")
+
+
 def check_environment(env: Mapping[str, str]) -> None:
     """Every KTP_* setting that Settings does not carry, checked with the rest before any work starts."""
+    _check_spark(env)
     _number(env, "KTP_OUTLIER_Z", None, 1e-9, 1e6, "a positive number, e.g. 3.5")
     _number(env, "KTP_POPULATION_TOLERANCE", None, 0.0, 1.0, _RATE)
     level = (env.get("KTP_LOG_LEVEL") or "").strip()
@@ -122,6 +152,8 @@ class Settings:
     zone_kuning_min_pct: float | None = None
     zone_hijau_min_pct: float | None = None
     target_date: str | None = None
+    # What builds the tables: DuckDB in the warehouse file, or Spark beside it (spark_dir).
+    engine: str = "duckdb"
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, str] | None = None) -> Settings:
@@ -146,6 +178,7 @@ class Settings:
             zone_kuning_min_pct=kuning,
             zone_hijau_min_pct=hijau,
             target_date=_target_date(env),
+            engine=_engine(env),
         )
 
     def dbt_vars(self) -> dict[str, object]:
@@ -181,9 +214,17 @@ class Settings:
         """Where extracts land as Parquet before dbt judges them (pipelines/ingest/landing.py)."""
         return self.warehouse.parent / (self.warehouse.stem + ".landing")
 
+    @property
+    def spark_dir(self) -> Path:
+        """On Spark: its tables (warehouse/), its metastore, its scratch space and its log."""
+        return self.warehouse.parent / (self.warehouse.stem + ".spark")
+
     def export_for_dbt(self) -> dict[str, str]:
         """Environment the dbt subprocess needs to find the same warehouse and its landing folder."""
         return {
+            "KTP_ENGINE": self.engine,
+            "KTP_SPARK_DIR": str(self.spark_dir),
+            "KTP_SPARK_LOG4J": str(SPARK_LOG4J),
             "KTP_WAREHOUSE": str(self.warehouse),
             "KTP_LANDING_DIR": str(self.landing_dir),
             "KTP_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,

@@ -104,6 +104,7 @@ def inputs_fingerprint(settings: Settings, files: list[str]) -> str:
         digest.update(path.read_bytes())
     inputs = {
         "files": sorted(files),
+        "engine": settings.engine,
         "dbt_vars": settings.dbt_vars(),
         "max_reject_rate": settings.max_reject_rate,
         "thresholds": {k: os.environ.get(k, "") for k in _THRESHOLDS},

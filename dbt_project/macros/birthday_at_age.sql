@@ -9,12 +9,8 @@
                 and ((year({{ birth_date }}) + {{ years }}) % 100 <> 0
                      or (year({{ birth_date }}) + {{ years }}) % 400 = 0)
              )
-            then make_date(cast(year({{ birth_date }}) + {{ years }} as bigint), 3, 1)
-            else make_date(
-                cast(year({{ birth_date }}) + {{ years }} as bigint),
-                month({{ birth_date }}),
-                day({{ birth_date }})
-            )
+            then {{ make_date_of('year(' ~ birth_date ~ ') + ' ~ years, '3', '1') }}
+            else {{ make_date_of('year(' ~ birth_date ~ ') + ' ~ years, 'month(' ~ birth_date ~ ')', 'day(' ~ birth_date ~ ')') }}
         end
     )
 {%- endmacro %}

@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from pipelines.dbt_in_process import environment, stream_dbt
+from pipelines.engines import spark, spark_mirror
 from pipelines.dbt_manifest import dbt_env, ensure_manifest, vars_args
 from pipelines.dbt_state import (
     full_refresh_args,
@@ -82,6 +83,8 @@ def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings):
     # loaded again (dbt_state.seed_args).
     # dbt runs in this process (pipelines/dbt_in_process.py): a dbt process per build costs seconds.
     whole_project = context.selected_asset_keys == context.assets_def.keys
+    if settings.engine == "spark":
+        spark.prepare(settings)
     with environment(env):
         try:
             yield from stream_dbt(
@@ -100,6 +103,9 @@ def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings):
                 target_path=settings.dbt_target_dir,
             )
         finally:
+            if settings.engine == "spark":
+                # What the checks and the publication read: DuckDB views over Spark's tables.
+                spark_mirror.refresh(settings, settings.dbt_target_dir / "manifest.json")
             # Also after failed tests: the models were built from this project all the same.
             if whole_project:
                 record_built_project(settings)

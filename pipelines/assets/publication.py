@@ -61,6 +61,7 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
             code_list_version=AREA_CODE_LIST_VERSION,
             validation=validation,
             marts=MART_NAMES,
+            engine=settings.engine,
         )
     except PiiFoundError as e:
         yield dg.AssetCheckResult(

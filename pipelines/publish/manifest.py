@@ -19,6 +19,7 @@ def build_manifest(
     release: str,
     published_at: datetime,
     code_list_version: str,
+    engine: str,
     snapshots: Sequence[str],
     validation: Mapping[str, object],
     files: Sequence[ExportedFile],
@@ -29,6 +30,8 @@ def build_manifest(
         "release": release,
         "published_at": published_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "code_list_version": code_list_version,
+        # what built the marts (KTP_ENGINE): the files are the same on either
+        "engine": engine,
         "snapshots": list(snapshots),
         # Round-tripped through JSON so the returned dict equals what a reader loads from the file.
         "validation": json.loads(json.dumps(dict(validation), default=str)),

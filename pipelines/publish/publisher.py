@@ -24,6 +24,7 @@ def publish_marts(
     validation: Mapping[str, object],
     marts: Sequence[str] | None = None,
     keep: int = 3,
+    engine: str = "duckdb",
 ) -> dict[str, object]:
     """Publish the marts of `warehouse` at `publish_dir` (a symlink to the newest release).
 
@@ -45,7 +46,7 @@ def publish_marts(
         staging = store.new_staging(name)
         try:
             manifest = _stage(
-                Path(warehouse), staging, marts, run_id, name, published_at, code_list_version, validation
+                Path(warehouse), staging, marts, run_id, name, published_at, code_list_version, validation, engine
             )
             fault_point("after_export")
             fsync_tree(staging)
@@ -72,6 +73,7 @@ def _stage(
     published_at: datetime,
     code_list_version: str,
     validation: Mapping[str, object],
+    engine: str,
 ) -> dict[str, object]:
     con = open_warehouse(warehouse)
     try:
@@ -86,6 +88,7 @@ def _stage(
         release=name,
         published_at=published_at,
         code_list_version=code_list_version,
+        engine=engine,
         snapshots=snapshots,
         validation=validation,
         files=files,

@@ -33,3 +33,16 @@
         try_strptime({{ expr }}, [{% for f in formats %}'{{ f }}'{{ ', ' if not loop.last }}{% endfor %}])
     ) as date)
 {%- endmacro %}
+
+{#- Spark has no try_to_date; try_to_timestamp is NULL for text that does not fit. Patterns in Spark's
+    notation, where 'd' and 'M' take one or two digits, as strptime's %d and %m do. -#}
+{% macro spark__try_parse_date(expr, formats) -%}
+    {%- set java = {'%d': 'd', '%m': 'M', '%Y': 'yyyy'} -%}
+    coalesce(
+    {%- for f in formats %}
+        {%- set ns = namespace(p=f) %}
+        {%- for k, v in java.items() %}{% set ns.p = ns.p | replace(k, v) %}{% endfor %}
+        cast(try_to_timestamp({{ expr }}, '{{ ns.p }}') as date){{ ',' if not loop.last }}
+    {%- endfor %}
+    )
+{%- endmacro %}

@@ -19,7 +19,7 @@
 {% macro ktp_partition_versions(grain) -%}
     {%- set salt = (model.checksum.checksum if model is mapping and model.checksum is defined else '')
         ~ '|' ~ tojson({'zk': var('zone_kuning_min_pct'), 'zh': var('zone_hijau_min_pct'), 't': var('target_date')}) %}
-    {%- set file_version = "sha256 || '@' || cast(landed_at as varchar)" %}
+    {%- set file_version = "sha256 || '@' || cast(landed_at as " ~ dbt.type_string() ~ ")" %}
     {%- if grain == 'file' %}
     select snapshot_date, regency_code, {{ file_version }} || '|{{ salt }}' as version
     from {{ ref('stg_landing__extract_files') }}
@@ -30,14 +30,14 @@
     from {{ ref('stg_landing__extract_files') }} as files
     left join (
         select snapshot_date, regency_code,
-            md5({{ sorted_string_agg('cast(row_number as varchar)', ',') }}) as rows
+            md5({{ sorted_string_agg('cast(row_number as ' ~ dbt.type_string() ~ ')', ',') }}) as rows
         from {{ ref('int_ingest__nik_duplicates') }}
         group by snapshot_date, regency_code
     ) as losers
         on losers.snapshot_date = files.snapshot_date and losers.regency_code = files.regency_code
     where files.error is null and files.regency_code is not null
     {%- else %}
-    select snapshot_date, cast(null as varchar) as regency_code,
+    select snapshot_date, cast(null as {{ dbt.type_string() }}) as regency_code,
         {{ sorted_string_agg("regency_code || '=' || " ~ file_version, ';') }} || '|{{ salt }}' as version
     from {{ ref('stg_landing__extract_files') }}
     where error is null and regency_code is not null
@@ -68,7 +68,7 @@
             select snapshot_date, regency_code, version
             from audit.dbt_partitions where model = '{{ this.identifier }}'
         )
-        select cast(coalesce(c.snapshot_date, b.snapshot_date) as varchar), coalesce(c.regency_code, b.regency_code), c.version
+        select cast(coalesce(c.snapshot_date, b.snapshot_date) as {{ dbt.type_string() }}), coalesce(c.regency_code, b.regency_code), c.version
         from current_versions as c
         full outer join built as b
             on c.snapshot_date = b.snapshot_date and coalesce(c.regency_code, '') = coalesce(b.regency_code, '')
@@ -77,7 +77,7 @@
         {%- endset %}
         {%- do parts.update({'mode': 'incremental'}) %}
     {%- else %}
-        {%- set sql %}select cast(snapshot_date as varchar), regency_code, version from ({{ versions }}) as v order by 1, 2{% endset %}
+        {%- set sql %}select cast(snapshot_date as {{ dbt.type_string() }}), regency_code, version from ({{ versions }}) as v order by 1, 2{% endset %}
     {%- endif %}
     {%- for row in run_query(sql).rows %}
         {%- do parts['keys'].append([row[0], row[1], row[2]]) %}

@@ -19,7 +19,7 @@
         maps, partition pruning) instead of joining every row against the record: 0.07 s against
         0.37 s for one file of 15 million rows. -#}
     {%- set built = run_query(
-        "select cast(snapshot_date as varchar), regency_code from audit.dbt_partitions where model = '"
+        "select cast(snapshot_date as " ~ dbt.type_string() ~ "), regency_code from audit.dbt_partitions where model = '"
         ~ model.identifier ~ "' and built_at > cast('" ~ since ~ "' as timestamp) order by 1, 2") %}
     {%- set keys = [] %}
     {%- set by = namespace(file=false) %}

@@ -1,6 +1,6 @@
 -- Person counts per snapshot and area, for each of the four levels. Each level groups by the person's own
 -- domicile code of that level, so a person is placed by domicile, never by NIK prefix or listing file.
-{{ config(materialized='incremental') }}
+{{ config(materialized='incremental', partition_by=ktp_partition_by('snapshot')) }}
 {%- set parts = ktp_partitions('snapshot') %}
 {{ ktp_partition_marker(parts) }}
 {%- set levels = [

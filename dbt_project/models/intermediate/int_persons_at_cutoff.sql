@@ -3,7 +3,7 @@
 -- Built per listing file: a changed file rebuilds its own rows, and those of any file of its snapshot
 -- whose rows lost or won back a NIK (the listing regency is the domicile regency, see wrong_regency).
 -- depends_on: {{ ref('int_ingest__nik_duplicates') }}
-{{ config(materialized='incremental') }}
+{{ config(materialized='incremental', partition_by=ktp_partition_by('file')) }}
 {%- set parts = ktp_partitions('file_and_duplicates') %}
 {{ ktp_partition_marker(parts) }}
 
@@ -69,7 +69,7 @@ select
         when age_years = 17 then '17'
         when age_years <= 19 then '18-19'
         when age_years >= 75 then '75+'
-        else cast(20 + 5 * {{ int_div('age_years - 20', 5) }} as varchar)
-            || '-' || cast(24 + 5 * {{ int_div('age_years - 20', 5) }} as varchar)
+        else cast(20 + 5 * {{ int_div('age_years - 20', 5) }} as {{ dbt.type_string() }})
+            || '-' || cast(24 + 5 * {{ int_div('age_years - 20', 5) }} as {{ dbt.type_string() }})
     end as age_cohort
 from classified

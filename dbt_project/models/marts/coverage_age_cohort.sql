@@ -1,4 +1,5 @@
 -- Wajib KTP coverage by domicile regency, age cohort and sex; every combination listed, zeros included.
+{{ config(partition_by=ktp_partition_by('snapshot'), contract=ktp_contract()) }}
 {%- set cohorts = ['<17', '17', '18-19'] %}
 {%- for lower in range(20, 75, 5) %}{% do cohorts.append(lower ~ '-' ~ (lower + 4)) %}{% endfor %}
 {%- do cohorts.append('75+') %}

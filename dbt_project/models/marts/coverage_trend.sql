@@ -1,5 +1,6 @@
 -- Province and regency coverage across snapshots, with the change since the previous snapshot and a
 -- straight-line projection of when belum_rekam reaches zero at the latest pace.
+{{ config(partition_by=ktp_partition_by('snapshot'), contract=ktp_contract()) }}
 {%- set parts = ktp_partitions('snapshot_and_previous') %}
 {{ ktp_partition_marker(parts) }}
 
@@ -32,7 +33,7 @@ projected as (
                 -- integer arithmetic; capped so a very slow pace still gives a valid DuckDB date.
                 snapshot_date + cast(least(
                     {{ int_div(
-                        'belum_rekam * date_diff(\'day\', previous_snapshot_date, snapshot_date)'
+                        'belum_rekam * ' ~ days_between('previous_snapshot_date', 'snapshot_date')
                         ~ ' + (previous_belum_rekam - belum_rekam) - 1',
                         'previous_belum_rekam - belum_rekam'
                     ) }},
@@ -42,7 +43,7 @@ projected as (
         {% if var('target_date') -%}
         cast('{{ var("target_date") }}' as date)
         {%- else -%}
-        make_date(year(snapshot_date), 11, 30)
+        {{ make_date_of('year(snapshot_date)', '11', '30') }}
         {%- endif %} as target_date
     from with_previous
 )

@@ -1,3 +1,4 @@
+{{ config(partition_by=ktp_partition_by('snapshot'), contract=ktp_contract()) }}
 {%- set parts = ktp_partitions('snapshot') %}
 {{ ktp_partition_marker(parts) }}
 

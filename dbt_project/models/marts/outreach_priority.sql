@@ -1,5 +1,6 @@
 -- Villages in the order outreach teams should visit them: most unrecorded and soon-to-be first-time wajib
 -- residents first, then most unrecorded wajib residents, then by code so the order is total.
+{{ config(partition_by=ktp_partition_by('snapshot'), contract=ktp_contract()) }}
 {%- set parts = ktp_partitions('snapshot') %}
 {{ ktp_partition_marker(parts) }}
 

@@ -1,3 +1,4 @@
+{{ config(partition_by=ktp_partition_by('snapshot'), contract=ktp_contract()) }}
 {%- set parts = ktp_partitions('snapshot') %}
 {{ ktp_partition_marker(parts) }}
 
@@ -5,6 +6,6 @@ select
     snapshot_date,
     regency_code,
     flag,
-    row_count as "rows"
+    row_count as {{ adapter.quote("rows") }}
 from {{ ref('int_ingest__file_flag_counts') }}
 where {{ ktp_partition_filter(parts) }}

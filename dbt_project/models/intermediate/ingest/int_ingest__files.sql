@@ -1,7 +1,7 @@
 -- One row per landed (snapshot, regency) file: its bookkeeping from landing, the row accounting of the
 -- judging, and the rows that lost their NIK to another row of the snapshot. Built per snapshot, as the
 -- deduplication is.
-{{ config(alias='files', materialized='incremental') }}
+{{ config(alias='files', materialized='incremental', partition_by=ktp_partition_by('snapshot')) }}
 {%- set parts = ktp_partitions('snapshot') %}
 {{ ktp_partition_marker(parts) }}
 

@@ -1,7 +1,7 @@
 -- Every landed row judged by the contract's row rules: the first reject reason that applies (contract
 -- order), the three flags on kept rows, and the village placement. Built per file: only files whose
 -- landing changed are judged again (macros/incremental/partitions.sql).
-{{ config(alias='judged_rows', materialized='incremental') }}
+{{ config(alias='judged_rows', materialized='incremental', partition_by=ktp_partition_by('file')) }}
 {%- set c = var('contract') %}
 {%- set parts = ktp_partitions('file') %}
 {%- set raw_columns = ['nik', 'no_kk', 'nama_lgkp', 'jenis_klmin', 'tmpt_lhr', 'tgl_lhr', 'stat_kwn', 'kwrngrn',
@@ -37,7 +37,7 @@ villages as (
 ),
 
 provinces as (
-    select cast(code as varchar) as province_prefix from {{ ref('indonesia_provinces') }}
+    select cast(code as {{ dbt.type_string() }}) as province_prefix from {{ ref('indonesia_provinces') }}
 ),
 
 placed as (

@@ -1,7 +1,7 @@
 -- One person per NIK per snapshot: among the kept rows of a snapshot, the latest TGL_ENTRI wins; on a tie
 -- the lowest regency code, then the first row. This lists the rows that lose. Built per snapshot: a new
 -- or changed file can take a NIK from, or give it back to, any other file of its snapshot.
-{{ config(alias='nik_duplicates', materialized='incremental') }}
+{{ config(alias='nik_duplicates', materialized='incremental', partition_by=ktp_partition_by('snapshot')) }}
 {%- set parts = ktp_partitions('snapshot') %}
 {{ ktp_partition_marker(parts) }}
 

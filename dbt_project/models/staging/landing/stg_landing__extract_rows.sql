@@ -12,8 +12,8 @@ with source as (
 typed as (
     select
         ---------- where the row came from
-        snapshot_date,
-        regency_code,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(regency_code as {{ dbt.type_string() }}) as regency_code,
         source_file,
         sha256,
         row_number,
