@@ -13,12 +13,20 @@ export GX_ANALYTICS_ENABLED := false
 # The code runs from the checkout; nothing is installed as a package.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help run test dev data bench lint format clean
+.PHONY: help run test dev data bench lint format clean java
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
+
+# Spark (KTP_ENGINE=spark, its tests, its benchmark) runs on a Java 17+ runtime: Debian's, when none is here.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+java:
+	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
+		echo "installing a Java runtime for Spark (openjdk-17-jre-headless)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; \
+	fi
 
 help:
 	@echo "make run      the main job on the shipped sample (options: .venv/bin/python -m pipelines.run --help)"
@@ -29,10 +37,10 @@ help:
 	@echo "make lint     ruff check;  make format: ruff format and fix"
 	@echo "make clean    remove the warehouse, publication, reports and Dagster state"
 
-run: $(STAMP)
+run: $(STAMP) $(if $(filter spark,$(KTP_ENGINE)),java)
 	$(PY) -m pipelines.run
 
-test: $(STAMP)
+test: $(STAMP) java
 	$(PY) -m ruff check pipelines tests bench
 	$(PY) -m ruff format --check pipelines tests bench
 	$(PY) -m pytest -n 2 --dist loadfile
@@ -46,7 +54,7 @@ dev: $(STAMP)
 data: $(STAMP)
 	$(PY) -m pipelines.synthetic --scale $(SCALE) --out data/raw/_scale$(SCALE)
 
-bench: $(STAMP)
+bench: $(STAMP) java
 	$(PY) -m bench.run
 
 lint: $(STAMP)

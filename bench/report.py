@@ -313,6 +313,66 @@ def _startup_section(r: dict) -> list[str]:
     ]
 
 
+def _spark_section(r: dict) -> list[str]:
+    out = [
+        f"## Spark against DuckDB, scale {r['scale']:g}",
+        "",
+        f"`python -m bench.spark_engine`: the same `python -m pipelines.run` with `KTP_ENGINE=spark` "
+        f"(master `{r['master']}`, {r['cores']} cores) and with DuckDB, each into a fresh deployment over "
+        "the same extracts (a), then after one regency's file changed (c); the published marts were the "
+        f"same bytes on both engines after each. {len(r['rounds'])} round(s), medians.",
+        "",
+        "| run | DuckDB | Spark | Spark / DuckDB | Spark's peak RSS |",
+        "|---|---|---|---|---|",
+    ]
+    for label, what in (("a", "(a) fresh"), ("c", "(c) one file changed")):
+        rss = max(rnd[label]["spark"]["peak_rss_bytes"] for rnd in r["rounds"])
+        out.append(
+            f"| {what} | {r[f'median_{label}_duckdb']:.1f} s | {r[f'median_{label}_spark']:.1f} s | "
+            f"**{r[f'ratio_{label}']:.1f}** | {_gib(rss)} |"
+        )
+    last = r["rounds"][-1]
+    out += [
+        "",
+        "Where the time goes (last round):",
+        "",
+        "| | " + " | ".join(f"{label} {engine}" for label in "ac" for engine in ("duckdb", "spark")) + " |",
+        "|---|" + "---|" * 4,
+    ]
+    steps = sorted(
+        {k for label in "ac" for e in ("duckdb", "spark") for k in last[label][e]["steps"]},
+        key=lambda k: -last["a"]["spark"]["steps"].get(k, {"seconds": 0})["seconds"],
+    )
+    for step in steps[:6]:
+        cells = [
+            f"{last[label][e]['steps'].get(step, {'seconds': 0})['seconds']:.1f} s"
+            for label in "ac"
+            for e in ("duckdb", "spark")
+        ]
+        out.append(f"| step `{step}` | " + " | ".join(cells) + " |")
+    for key, what in (
+        ("elapsed", "dbt elapsed"),
+        ("compile", "dbt compile (all nodes)"),
+        ("execute", "dbt execute (all nodes)"),
+    ):
+        cells = [f"{last[label][e]['dbt'][key]:.1f} s" for label in "ac" for e in ("duckdb", "spark")]
+        out.append(f"| {what} | " + " | ".join(cells) + " |")
+    cells = [str(last[label][e]["dbt"]["nodes"]) for label in "ac" for e in ("duckdb", "spark")]
+    out.append("| dbt nodes | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "Slowest dbt nodes on Spark in (a): "
+        + ", ".join(
+            f"`{n['node'].split('.')[-1]}` {n['seconds']:.1f} s (compile {n.get('compile', 0):.1f}, "
+            f"execute {n.get('execute', 0):.1f})"
+            for n in last["a"]["spark"]["dbt"]["slowest"][:5]
+        )
+        + ".",
+        "",
+    ]
+    return out
+
+
 def _style_matrix_section(r: dict) -> list[str]:
     from bench.ingestion_styles import by_format, describe, spread
 
@@ -412,4 +472,6 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
             lines += _startup_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_style_matrix*.json")):
             lines += _style_matrix_section(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted(extras.glob("results_spark*.json")):
+            lines += _spark_section(json.loads(p.read_text(encoding="utf-8")))
     path.write_text("\n".join(lines), encoding="utf-8")

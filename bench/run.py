@@ -337,10 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e-repeats", type=int, default=2)
     parser.add_argument(
         "--parts",
-        default="styles,scales,new_snapshot,startup",
+        default="styles,scales,new_snapshot,startup,spark",
         help="which measurements: styles (cost per file style, scale 1), scales (a-d), new_snapshot (e), "
-        "startup (the start-up race, repeated)",
+        "startup (the start-up race, repeated), spark (Spark local[2] against DuckDB, scale 1)",
     )
+    parser.add_argument("--spark-repeats", type=int, default=1)
     parser.add_argument("--startup-repeats", type=int, default=20)
     parser.add_argument("--report", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     parser.add_argument(
@@ -392,6 +393,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             if started["failures"]:
                 raise BenchmarkFailed(f"{started['failures']} of {started['repeats']} start-ups failed")
+        if "spark" in parts:
+            from bench.spark_engine import measure as measure_spark
+
+            spark = measure_spark(1.0, args.spark_repeats, args.seed, args.snapshots, "local[2]")
+            (RUNS_DIR / f"results_spark{suffix}.json").write_text(
+                json.dumps(spark, indent=2), encoding="utf-8"
+            )
         if "new_snapshot" in parts and args.new_snapshot:
             results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
             (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(

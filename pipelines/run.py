@@ -26,9 +26,9 @@ from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from pipelines import up_to_date
 from pipelines.dbt_manifest import parsing_in_background
+from pipelines.engines import check_engine
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
-from pipelines.engines import check_engine
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
 from pipelines.settings import ConfigError, Settings
@@ -294,7 +294,10 @@ OPTIONS = {
     "--memory-limit": ("KTP_DUCKDB_MEMORY_LIMIT", "DuckDB's memory cap, e.g. 1536MB or 4GB"),
     "--log-level": ("KTP_LOG_LEVEL", "Dagster's console log level, e.g. WARNING"),
     "--engine": ("KTP_ENGINE", "what builds the tables: duckdb (default) or spark"),
-    "--spark-master": ("KTP_SPARK_MASTER", "with --engine spark: local[*] (default), spark://host:7077, yarn"),
+    "--spark-master": (
+        "KTP_SPARK_MASTER",
+        "with --engine spark: local[*] (default), spark://host:7077, yarn",
+    ),
 }
 
 

@@ -117,7 +117,9 @@ def _check_spark(env: Mapping[str, str]) -> None:
     master = (env.get("KTP_SPARK_MASTER") or "").strip()
     if master and not _SPARK_MASTER.fullmatch(master):
         raise ConfigError(
-            "KTP_SPARK_MASTER", master, "a Spark master URL: local[*], local[2], spark://host:7077, yarn, k8s://..."
+            "KTP_SPARK_MASTER",
+            master,
+            "a Spark master URL: local[*], local[2], spark://host:7077, yarn, k8s://...",
         )
     memory = (env.get("KTP_SPARK_DRIVER_MEMORY") or "").strip()
     if memory and not _SPARK_MEMORY.fullmatch(memory):

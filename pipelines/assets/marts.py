@@ -13,7 +13,6 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from pipelines.dbt_in_process import environment, stream_dbt
-from pipelines.engines import spark, spark_mirror
 from pipelines.dbt_manifest import dbt_env, ensure_manifest, vars_args
 from pipelines.dbt_state import (
     full_refresh_args,
@@ -22,6 +21,7 @@ from pipelines.dbt_state import (
     seed_args,
     tested_until,
 )
+from pipelines.engines import spark, spark_mirror
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.settings import DBT_PROJECT_DIR
 

@@ -9,7 +9,6 @@ it starts, so one process serves one warehouse: a second one is refused here, no
 from __future__ import annotations
 
 import importlib
-import logging
 
 from pipelines.settings import Settings
 

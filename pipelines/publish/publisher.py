@@ -46,7 +46,15 @@ def publish_marts(
         staging = store.new_staging(name)
         try:
             manifest = _stage(
-                Path(warehouse), staging, marts, run_id, name, published_at, code_list_version, validation, engine
+                Path(warehouse),
+                staging,
+                marts,
+                run_id,
+                name,
+                published_at,
+                code_list_version,
+                validation,
+                engine,
             )
             fault_point("after_export")
             fsync_tree(staging)

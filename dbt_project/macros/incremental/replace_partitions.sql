@@ -24,6 +24,10 @@
 {% macro spark__replace_partitions_sql(arg_dict) -%}
     {%- set parts = ktp_partitions_of_this_model() %}
     {%- set target = arg_dict['target_relation'] %}
+    {%- if not parts['keys'] %}
+        {#- nothing changed: every statement is a Spark job, and a select that nobody reads runs none -#}
+        {{ return('select 1') }}
+    {%- endif %}
     {%- do ktp_assert_not_null(arg_dict['temp_relation']) %}
     {%- if parts['keys'] %}
         {%- do ktp_forget_partitions(parts) %}
@@ -102,6 +106,7 @@
         {%- do ktp_assert_not_null(this) %}
     {%- endif %}
     {%- do ktp_forget_partitions(parts) %}
+    {#- an unread select runs no Spark job -#}
     {{ ktp_partition_record_insert(parts) or 'select 1' }}
 {%- endmacro %}
 
@@ -124,11 +129,20 @@
 {% macro ktp_partition_record_insert(parts) -%}
     {%- set built = [] %}
     {%- for k in parts['keys'] if k[2] %}{% do built.append(k) %}{% endfor %}
-    {%- if built %}
-    insert into audit.dbt_partitions ({{ 'model, ' if target.type != 'spark' }}snapshot_date, regency_code, version, built_at{{ ', model, partition_key' if target.type == 'spark' }}) values
+    {%- set at = "cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") ~ "' as timestamp)" %}
+    {%- if built and target.type == 'spark' %}
+    {#- An overwrite of exactly these partitions: Spark stages it in a folder of its own, where two
+        models' plain inserts into one table at once would share one temporary folder and fail. -#}
+    insert overwrite table audit.dbt_partitions partition (model, partition_key)
+    select * from values
     {%- for k in built %}
-        ({{ "'" ~ this.identifier ~ "', " if target.type != 'spark' }}cast('{{ k[0] }}' as date), {{ "'" ~ k[1] ~ "'" if k[1] else 'null' }}, '{{ k[2] }}', cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
-        {{- ", '" ~ this.identifier ~ "', '" ~ ktp_partition_key(k) ~ "'" if target.type == 'spark' }}){{ ',' if not loop.last }}
+        (cast('{{ k[0] }}' as date), {{ "'" ~ k[1] ~ "'" if k[1] else 'cast(null as string)' }}, '{{ k[2] }}', {{ at }}, '{{ this.identifier }}', '{{ ktp_partition_key(k) }}'){{ ',' if not loop.last }}
+    {%- endfor %}
+    as built (snapshot_date, regency_code, version, built_at, model, partition_key)
+    {%- elif built %}
+    insert into audit.dbt_partitions (model, snapshot_date, regency_code, version, built_at) values
+    {%- for k in built %}
+        ('{{ this.identifier }}', cast('{{ k[0] }}' as date), {{ "'" ~ k[1] ~ "'" if k[1] else 'null' }}, '{{ k[2] }}', {{ at }}){{ ',' if not loop.last }}
     {%- endfor %};
     {%- endif %}
 {%- endmacro %}
