@@ -24,16 +24,20 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
-from pipelines import up_to_date
+from pipelines import preflight, up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
+from pipelines.run_lock import RunLockTimeout, run_lock
 from pipelines.settings import ConfigError, Settings
 
-# Exit statuses: 0 published (or nothing changed), 1 not published, 2 a setting cannot be used.
+# Exit statuses: 0 published (or nothing changed), 1 not published, 2 a setting cannot be used,
+# 4 the warehouse is busy (another run kept it past KTP_LOCK_WAIT_SECONDS, or another process has it
+# open); 3 is the fault injection's (pipelines/publish/faults.py).
 CONFIG_ERROR = 2
+BUSY = 4
 
 
 @dataclass
@@ -291,6 +295,7 @@ OPTIONS = {
     "--max-reject-rate": ("KTP_MAX_REJECT_RATE", "largest share of rejected rows a file may have, in [0, 1]"),
     "--target-date": ("KTP_TARGET_DATE", "the date the trend mart compares against, YYYY-MM-DD"),
     "--memory-limit": ("KTP_DUCKDB_MEMORY_LIMIT", "DuckDB's memory cap, e.g. 1536MB or 4GB"),
+    "--lock-wait": ("KTP_LOCK_WAIT_SECONDS", "seconds to wait for another run on the warehouse, 0 to stop"),
     "--log-level": ("KTP_LOG_LEVEL", "Dagster's console log level, e.g. WARNING"),
 }
 
@@ -305,7 +310,8 @@ def parse_args(argv: list[str] | None) -> dict[str, str]:
         "publish them if every check passed. Every option can also be given as its environment variable "
         "(README: 'Pointing it at other data'); an option wins over the variable.",
         epilog="Exit status: 0 published (or nothing changed since the current publication), 1 not "
-        "published, 2 a setting or an option cannot be used.",
+        "published, 2 a setting or an option cannot be used, 4 the warehouse is busy (another run or "
+        "process holds it; nothing was done).",
     )
     for option, (var, what) in OPTIONS.items():
         parser.add_argument(option, metavar=var.removeprefix("KTP_"), help=f"{what} [{var}]")
@@ -318,12 +324,21 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(parse_args(argv))
     try:
         settings = Settings.from_env()
-    except ConfigError as e:
+        preflight.check_writable(settings)
+    except (ConfigError, preflight.NotWritable) as e:
         # Before anything is read or written: one line, and a status of its own.
         print(f"configuration error: {e}", file=sys.stderr)
         return CONFIG_ERROR
-    with dagster_instance() as instance:
-        outcome = run_pipeline(settings, instance)
+    try:
+        # Before the nothing-changed check too: it reads what another run may be half-way through.
+        with run_lock(settings, settings.lock_wait_seconds, say=lambda line: print(line, flush=True)):
+            # Before landing: a run that cannot build must not land either, or it would half-run.
+            preflight.check_warehouse_free(settings)
+            with dagster_instance() as instance:
+                outcome = run_pipeline(settings, instance)
+    except (RunLockTimeout, preflight.WarehouseBusy) as e:
+        print(f"not started: {e}", file=sys.stderr)
+        return BUSY
     summary = report_path(settings)
     print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")
     print(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}")
