@@ -28,6 +28,7 @@ from pipelines import preflight, up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
+from pipelines.publish import report_stamp
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
 from pipelines.run_lock import RunLockTimeout, run_lock
@@ -59,6 +60,7 @@ class RunOutcome:
     files_dropped: list[str] = field(default_factory=list)  # left the raw directory, so the warehouse
     published: bool = False
     up_to_date: bool = False  # nothing changed since the current publication: nothing was rebuilt
+    release: str | None = None  # the publication current when the run ended (published now or before)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     # Dagster's own step timings, and each Dagster run's wall time: where the time of a run went.
@@ -166,6 +168,7 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: b
     The outcome is also written to <reports>/last_run.json.
     """
     outcome = _run_pipeline(settings, instance, publish=publish)
+    outcome.release = report_stamp.publication_of(report_stamp.current_manifest(settings))[0]
     write_report(settings, outcome)
     return outcome
 
@@ -282,7 +285,10 @@ def write_report(settings: Settings, outcome: RunOutcome) -> Path:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     path = report_path(settings)
     data = asdict(outcome) | {"ok": outcome.ok}
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    # Whole or not at all: a reader (or a killed run) never finds half a summary.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
     return path
 
 
