@@ -126,3 +126,42 @@ def test_a_warehouse_held_open_by_another_process_stops_the_run_with_one_line(kt
         # Nothing of the run happened: not even landing, nor the summary of a run.
         assert not ktp_env.landing_dir.exists()
         assert not (ktp_env.reports_dir / "last_run.json").exists()
+
+
+_HOLD_LOCK = """
+import time
+from pipelines.run_lock import run_lock
+from pipelines.settings import Settings
+with run_lock(Settings.from_env(), 0):
+    print("holding", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_dagster_run_as_make_dev_starts_it_takes_the_same_lock(ktp_env, monkeypatch):
+    """The build and report jobs hold the run lock through their resource: while a headless run holds
+    it, a `make dev` run of them does not start a step."""
+    from pipelines.definitions import defs
+    from pipelines.run import dagster_instance
+
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        monkeypatch.setenv("KTP_LOCK_WAIT_SECONDS", "0")
+        with dagster_instance() as instance:
+            result = defs.resolve_job_def("write_audit_reports").execute_in_process(
+                instance=instance, raise_on_error=False
+            )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not result.success
+    messages = " ".join(
+        str(e.event_specific_data.error.cause or e.event_specific_data.error)
+        for e in result.all_events
+        if e.is_failure and getattr(e.event_specific_data, "error", None) is not None
+    )
+    assert f"another run holds {lock_path(ktp_env)} (pid {holder.pid} " in messages
+    assert not result.get_asset_materialization_events()
+    assert not (ktp_env.reports_dir / "reports.made_from.json").exists()

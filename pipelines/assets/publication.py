@@ -9,7 +9,7 @@ from pipelines.publish import PiiFoundError, export_quarantine, publish_marts, r
 from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import data_docs_dir
-from pipelines.resources import WAREHOUSE_POOL, KtpSettings
+from pipelines.resources import WAREHOUSE_POOL, KtpSettings, WarehouseRunLock
 from pipelines.warehouse import connect
 
 PII_CHECK = "pii_scan"
@@ -34,7 +34,7 @@ PII_CHECK = "pii_scan"
         "passed its own checks."
     ),
 )
-def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
+def published(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: WarehouseRunLock):
     settings = ktp.resolve()
     with connect(settings, read_only=True) as conn:
         verdict = gate.evaluate(conn)
@@ -96,7 +96,9 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
         "quarantined rows with the NIK masked (quarantine/). The GX Data Docs are kept by the checks."
     ),
 )
-def audit_reports(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.MaterializeResult:
+def audit_reports(
+    context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: WarehouseRunLock
+) -> dg.MaterializeResult:
     settings = ktp.resolve()
     fault_point("before_reports")  # crash tests: published (or blocked), no report written yet
     report_stamp.invalidate(settings)
