@@ -113,6 +113,18 @@ def _variant(original: bytes, changed: bool) -> bytes:
     raise RuntimeError("no BELUM REKAM row to change")
 
 
+def _differences(got: dict, want: dict) -> list[str]:
+    files = sorted(
+        k for k in got["files"].keys() | want["files"].keys() if got["files"].get(k) != want["files"].get(k)
+    )
+    manifest = sorted(
+        k
+        for k in got["manifest"].keys() | want["manifest"].keys()
+        if got["manifest"].get(k) != want["manifest"].get(k)
+    )
+    return files + [f"manifest:{k}" for k in manifest]
+
+
 def _fail(case: str, why: str, proc: subprocess.CompletedProcess | None = None) -> None:
     detail = f"\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}" if proc is not None else ""
     raise AssertionError(f"{case}: {why}{detail}")
@@ -181,7 +193,8 @@ def crash_matrix(kills: int, seed: int, workdir: Path) -> dict:
             _fail(case, f"the re-run exited {rerun.returncode}", rerun)
         converged = publication_state(target.settings.publish_dir) == references[state]
         if not converged:
-            _fail(case, "after the re-run the publication differs from a clean run's", rerun)
+            what = _differences(publication_state(target.settings.publish_dir), references[state])
+            _fail(case, f"after the re-run the publication differs from a clean run's in {what}", rerun)
         if not report_stamp.reports_current(target.settings):
             _fail(case, "after the re-run the reports do not belong to the publication", rerun)
         again = target.run()
