@@ -8,6 +8,7 @@ from pipelines.assets.marts import dbt_marts
 from pipelines.assets.publication import audit_reports, published
 from pipelines.jobs import audit_reports_job, build_and_publish_job, judge_extracts_job, land_extract_job
 from pipelines.resources import KtpSettings, WarehouseRunLock
+from pipelines.run_log import console_logger, file_logger
 from pipelines.sensors import new_extracts, rebuild_after_landing
 
 _ktp = KtpSettings()
@@ -24,4 +25,6 @@ defs = dg.Definitions(
     # Steps run one after another in the run's own process: DuckDB takes one writer per file, and
     # a subprocess per step would only add start-up cost on two cores.
     executor=dg.in_process_executor,
+    # The headless run points `run_file` at <reports>/last_run.log and keeps traces off the console.
+    loggers={"console": console_logger, "run_file": file_logger},
 )

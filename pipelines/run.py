@@ -24,10 +24,11 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
-from pipelines import preflight, up_to_date
+from pipelines import preflight, run_log, up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
+from pipelines.out_of_memory import advice, is_out_of_memory
 from pipelines.publish import report_stamp
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
@@ -123,6 +124,9 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
             error = data.error
             while error.cause is not None:
                 error = error.cause
+            if is_out_of_memory(error.message):
+                messages.append(advice(f"step {event.step_key}"))
+                continue
             messages.append(error.message.strip().splitlines()[0])
     return messages
 
@@ -157,9 +161,15 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
     return blocking, warnings
 
 
-def _run_config() -> dict:
+def _run_config(settings: Settings) -> dict:
     level = os.environ.get("KTP_LOG_LEVEL", "INFO").upper()
-    return {"loggers": {"console": {"config": {"log_level": level}}}}
+    log = str(run_log.log_path(settings))
+    return {
+        "loggers": {
+            "console": {"config": {"log_level": level, "trace_file": log}},
+            "run_file": {"config": {"path": log}},
+        }
+    }
 
 
 def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool = True) -> RunOutcome:
@@ -174,7 +184,7 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: b
 
 
 def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool) -> RunOutcome:
-    run_config = _run_config()
+    run_config = _run_config(settings)
     outcome = RunOutcome(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     inventory = scan(settings.raw_dir)
     outcome.snapshots = inventory.snapshots
@@ -340,8 +350,19 @@ def main(argv: list[str] | None = None) -> int:
         with run_lock(settings, settings.lock_wait_seconds, say=lambda line: print(line, flush=True)):
             # Before landing: a run that cannot build must not land either, or it would half-run.
             preflight.check_warehouse_free(settings)
-            with dagster_instance() as instance:
-                outcome = run_pipeline(settings, instance)
+            log = run_log.start(settings)
+            try:
+                with dagster_instance() as instance:
+                    outcome = run_pipeline(settings, instance)
+            except Exception as e:
+                # Not a failed step (those are reported below) but the run itself: one line here, the
+                # trace in the log.
+                run_log.append_trace(settings, e)
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+                if is_out_of_memory(str(e)):
+                    first = advice("the run")
+                print(f"RUN FAILED: {first} (trace in {log})", file=sys.stderr)
+                return 1
     except (RunLockTimeout, preflight.WarehouseBusy) as e:
         print(f"not started: {e}", file=sys.stderr)
         return BUSY
@@ -359,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = settings.reports_dir / "data_docs" / "index.html"
     print(f"validation report: {docs}")
     print(f"run summary: {summary}")
+    print(f"run log: {log}")
     if outcome.up_to_date:
         print(f"nothing changed since the current publication in {settings.publish_dir}")
         return 0

@@ -188,3 +188,17 @@ def test_reports_left_behind_by_a_run_killed_after_the_swap_are_rewritten_by_the
     assert last_run["release"] == manifest["release"]
     # Now they belong together, and a run with nothing changed is again one that does nothing.
     assert run(ktp_env).up_to_date
+
+    # A blocked run (12.5 % rejected): its reports are the auditors' view of the warehouse, stamped as
+    # belonging to no publication; its console says what failed in lines of their own, the stack
+    # traces of the failed steps are in the run's log only.
+    write_csv(extract, _with_rejects("6501", 40, 5))
+    blocked = _pipeline_process(ktp_env)
+    assert blocked.returncode == 1
+    assert "FAILED" in blocked.stdout and "reject_rate_within_limit" in blocked.stdout
+    for stream in (blocked.stdout, blocked.stderr):
+        assert "Stack Trace" not in stream and "Traceback" not in stream
+    log = (ktp_env.reports_dir / "last_run.log").read_text(encoding="utf-8")
+    assert "Stack Trace" in log and f"(trace in {ktp_env.reports_dir / 'last_run.log'})" in blocked.stderr
+    stamp = json.loads((ktp_env.reports_dir / "reports.made_from.json").read_text(encoding="utf-8"))
+    assert stamp["release"] is None and _listed_rows(ktp_env) == 5 and _published_rejects(ktp_env) == 2
