@@ -32,6 +32,17 @@ class NotWritable(Exception):
         )
 
 
+class Unopenable(Exception):
+    """A warehouse file DuckDB cannot open for writing: not a database, read-only, of a newer DuckDB."""
+
+    def __init__(self, warehouse: Path, error: Exception) -> None:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        super().__init__(
+            f"KTP_WAREHOUSE={str(warehouse)!r}: DuckDB cannot open it for writing ({first}); point "
+            "KTP_WAREHOUSE at a warehouse this account can write, or at a new file name"
+        )
+
+
 class WarehouseBusy(Exception):
     """The warehouse file is open in a process that is not one of our runs."""
 
@@ -77,7 +88,7 @@ def check_warehouse_free(settings: Settings) -> None:
         return
     try:
         duckdb.connect(str(settings.warehouse)).close()
-    except duckdb.IOException as e:
-        if "lock" in str(e).lower():
+    except duckdb.Error as e:
+        if isinstance(e, duckdb.IOException) and "Conflicting lock" in str(e):
             raise WarehouseBusy(settings.warehouse, str(e)) from None
-        raise
+        raise Unopenable(settings.warehouse, e) from None

@@ -349,7 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         # Before the nothing-changed check too: it reads what another run may be half-way through.
         with run_lock(settings, settings.lock_wait_seconds, say=lambda line: print(line, flush=True)):
             # Before landing: a run that cannot build must not land either, or it would half-run.
-            preflight.check_warehouse_free(settings)
+            try:
+                preflight.check_warehouse_free(settings)
+            except preflight.Unopenable as e:
+                print(f"configuration error: {e}", file=sys.stderr)
+                return CONFIG_ERROR
             log = run_log.start(settings)
             try:
                 with dagster_instance() as instance:

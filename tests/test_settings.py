@@ -162,3 +162,15 @@ def test_a_warehouse_folder_the_run_cannot_write_stops_it_with_one_line(tmp_path
     (line,) = run.stderr.strip().splitlines()
     assert f"cannot write in {tmp_path / 'a-file' / 'w'} (Not a directory)" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "locked"]  # nothing else written
+    # A warehouse file DuckDB cannot open (here: not a database at all) is said in one line too.
+    junk = tmp_path / "junk" / "ktp.duckdb"
+    junk.parent.mkdir()
+    junk.write_text("not a database")
+    env["KTP_WAREHOUSE"] = str(junk)
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(
+        f"configuration error: KTP_WAREHOUSE={str(junk)!r}: DuckDB cannot open it for writing ("
+    )
+    assert junk.read_text() == "not a database" and not (tmp_path / "junk" / "ktp.landing").exists()
