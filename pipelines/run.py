@@ -28,6 +28,7 @@ from pipelines import preflight, run_log, up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
+from pipelines.masking import scrub_digits
 from pipelines.out_of_memory import advice, is_out_of_memory
 from pipelines.publish import report_stamp
 from pipelines.publish.faults import fault_point
@@ -362,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
                 # Not a failed step (those are reported below) but the run itself: one line here, the
                 # trace in the log.
                 run_log.append_trace(settings, e)
-                first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+                first = scrub_digits((str(e).strip().splitlines() or [type(e).__name__])[0])
                 if is_out_of_memory(str(e)):
                     first = advice("the run")
                 print(f"RUN FAILED: {first} (trace in {log})", file=sys.stderr)

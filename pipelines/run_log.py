@@ -3,8 +3,9 @@
 Dagster writes a failed step's whole stack trace into its log message. On the console that buries the
 one line that says what to do (run.py prints it: a DuckDB that ran out of memory names
 KTP_DUCKDB_MEMORY_LIMIT), so there a message ends where its trace begins, with a pointer to the log
-file, which keeps everything, traces included, for whoever has to look further. Messages carry no
-personal data: errors say where and what, with values masked (pipelines/masking.py).
+file, which keeps everything, traces included, for whoever has to look further. Errors say where
+and what, with values masked (pipelines/masking.py); in case one does not, any NIK-long run of digits
+is masked again on its way into the file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._utils.log import create_console_logger, default_date_format_string, default_format_string
 
+from pipelines.masking import scrub_digits
 from pipelines.settings import Settings
 
 LOG_NAME = "last_run.log"
@@ -37,7 +39,7 @@ def start(settings: Settings) -> Path:
 def append_trace(settings: Settings, error: BaseException) -> Path:
     path = log_path(settings)
     with path.open("a", encoding="utf-8") as log:
-        log.write("".join(traceback.format_exception(error)))
+        log.write(scrub_digits("".join(traceback.format_exception(error))))
     return path
 
 
@@ -64,9 +66,12 @@ class _AppendingHandler(logging.Handler):
         self.setFormatter(logging.Formatter(default_format_string(), default_date_format_string()))
 
     def emit(self, record: logging.LogRecord) -> None:
+        line = scrub_digits(self.format(record)) + "\n"
         try:
-            with open(self.path, "a", encoding="utf-8") as log:
-                log.write(self.format(record) + "\n")
+            path = Path(self.path)
+            path.parent.mkdir(parents=True, exist_ok=True)  # a run's first event precedes its reports
+            with path.open("a", encoding="utf-8") as log:
+                log.write(line)
         except OSError:
             self.handleError(record)
 
