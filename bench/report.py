@@ -445,8 +445,8 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
             lines += _styles_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_startup*.json")):
             lines += _startup_section(json.loads(p.read_text(encoding="utf-8")))
-        for p in sorted(extras.glob("results_crash*.json")):
-            lines += _crash_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_style_matrix*.json")):
             lines += _style_matrix_section(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted(extras.glob("results_crash*.json")):
+            lines += _crash_section(json.loads(p.read_text(encoding="utf-8")))
     path.write_text("\n".join(lines), encoding="utf-8")
