@@ -316,6 +316,7 @@ def _startup_section(r: dict) -> list[str]:
 def _crash_section(r: dict) -> list[str]:
     cases = r["cases"]
     before = sum(c["killed"] == "before the swap" for c in cases)
+    finished = sum(c["exit"] == 0 for c in cases)
     out = [
         "## Crash matrix",
         "",
@@ -339,7 +340,9 @@ def _crash_section(r: dict) -> list[str]:
         )
     out += [
         "",
-        f"{len(cases)} kills ({before} before the swap, {len(cases) - before} after it), "
+        f"{len(cases)} kills ({before} before the swap, {len(cases) - before - finished} after it"
+        + (f", {finished} too late: the run had finished" if finished else "")
+        + "), "
         f"{sum(c['converged'] for c in cases)} of {len(cases)} re-runs converged"
         + (f"; FAILED: {r['error']}" if r.get("failures") else "")
         + ".",
