@@ -337,11 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e-repeats", type=int, default=2)
     parser.add_argument(
         "--parts",
-        default="styles,scales,new_snapshot,startup,spark",
+        default="styles,scales,new_snapshot,startup,crash,spark",
         help="which measurements: styles (cost per file style, scale 1), scales (a-d), new_snapshot (e), "
-        "startup (the start-up race, repeated), spark (Spark local[2] against DuckDB, scale 1)",
+        "startup (the start-up race, repeated), crash (the crash matrix: a kill at every fault point and "
+        "at random moments, each followed by a re-run), spark (Spark local[2] against DuckDB, scale 1)",
     )
     parser.add_argument("--spark-repeats", type=int, default=1)
+    parser.add_argument("--crash-kills", type=int, default=3, help="random SIGKILLs in the crash matrix")
     parser.add_argument("--startup-repeats", type=int, default=20)
     parser.add_argument("--report", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
     parser.add_argument(
@@ -400,6 +402,16 @@ def main(argv: list[str] | None = None) -> int:
             (RUNS_DIR / f"results_spark{suffix}.json").write_text(
                 json.dumps(spark, indent=2), encoding="utf-8"
             )
+        if "crash" in parts:
+            from bench.crash_matrix import run_matrix
+
+            print("the crash matrix (kill, re-run, compare with a clean run) ...", flush=True)
+            crashes = run_matrix(args.crash_kills, args.seed)
+            (RUNS_DIR / f"results_crash{suffix}.json").write_text(
+                json.dumps(crashes, indent=2), encoding="utf-8"
+            )
+            if crashes["failures"]:
+                raise BenchmarkFailed(f"crash matrix: {crashes['error']}")
         if "new_snapshot" in parts and args.new_snapshot:
             results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
             (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(

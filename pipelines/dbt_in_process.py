@@ -34,6 +34,8 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dbt.cli.main import dbtRunner
 from dbt_common.events.functions import msg_to_dict
 
+from pipelines.out_of_memory import advice, is_out_of_memory
+
 # What a dbt command imports on its thread the first time, imported here with the code location, on
 # the main thread: GX's import runs on a thread beside the build, and two threads importing one module
 # at once can meet it half-initialised (sqlalchemy.orm.exc, seen once in 68 runs).
@@ -181,9 +183,10 @@ def _raise_on_failure(result) -> None:
     if result.exception is not None:
         first = str(result.exception).strip().splitlines() or [type(result.exception).__name__]
         raise dg.Failure(description=f"dbt could not run: {first[0]}")
-    failed = [
-        f"{r.node.unique_id} ({r.status})"
-        for r in getattr(result.result, "results", None) or []
-        if str(r.status) in _FAILED
-    ]
+    results = [r for r in getattr(result.result, "results", None) or [] if str(r.status) in _FAILED]
+    starved = [r.node.unique_id for r in results if is_out_of_memory(str(r.message or ""))]
+    if starved:
+        # One cause for every node it failed: the line says what to change, not which models broke.
+        raise dg.Failure(description=advice(", ".join(starved)))
+    failed = [f"{r.node.unique_id} ({r.status})" for r in results]
     raise dg.Failure(description="dbt build failed: " + (", ".join(failed) or "see the dbt log"))

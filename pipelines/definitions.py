@@ -7,8 +7,11 @@ from pipelines.assets.ingestion import extract_inventory, regency_extract
 from pipelines.assets.marts import dbt_marts
 from pipelines.assets.publication import audit_reports, published
 from pipelines.jobs import audit_reports_job, build_and_publish_job, judge_extracts_job, land_extract_job
-from pipelines.resources import KtpSettings
+from pipelines.resources import KtpSettings, WarehouseRunLock
+from pipelines.run_log import console_logger, file_logger
 from pipelines.sensors import new_extracts, rebuild_after_landing
+
+_ktp = KtpSettings()
 
 defs = dg.Definitions(
     assets=[regency_extract, extract_inventory, dbt_marts, published, audit_reports],
@@ -17,8 +20,11 @@ defs = dg.Definitions(
     # In `make dev`: new files land (in parallel), then one dbt build judges what changed and rebuilds
     # the marts of its snapshots, the checks run, and the marts are published.
     sensors=[new_extracts, rebuild_after_landing],
-    resources={"ktp": KtpSettings()},
+    # The warehouse-writing assets ask for the run lock: a run of them holds it from start to end.
+    resources={"ktp": _ktp, "run_lock": WarehouseRunLock(ktp=_ktp)},
     # Steps run one after another in the run's own process: DuckDB takes one writer per file, and
     # a subprocess per step would only add start-up cost on two cores.
     executor=dg.in_process_executor,
+    # The headless run points `run_file` at <reports>/last_run.log and keeps traces off the console.
+    loggers={"console": console_logger, "run_file": file_logger},
 )

@@ -24,17 +24,24 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
-from pipelines import up_to_date
+from pipelines import preflight, run_log, up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.engines import check_engine
 from pipelines.ingest.discovery import scan
 from pipelines.ingest.landing import land_all
+from pipelines.masking import scrub_digits
+from pipelines.out_of_memory import advice, is_out_of_memory
+from pipelines.publish import report_stamp
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
+from pipelines.run_lock import RunLockTimeout, run_lock
 from pipelines.settings import ConfigError, Settings
 
-# Exit statuses: 0 published (or nothing changed), 1 not published, 2 a setting cannot be used.
+# Exit statuses: 0 published (or nothing changed), 1 not published, 2 a setting cannot be used,
+# 4 the warehouse is busy (another run kept it past KTP_LOCK_WAIT_SECONDS, or another process has it
+# open); 3 is the fault injection's (pipelines/publish/faults.py).
 CONFIG_ERROR = 2
+BUSY = 4
 
 
 @dataclass
@@ -56,6 +63,7 @@ class RunOutcome:
     files_dropped: list[str] = field(default_factory=list)  # left the raw directory, so the warehouse
     published: bool = False
     up_to_date: bool = False  # nothing changed since the current publication: nothing was rebuilt
+    release: str | None = None  # the publication current when the run ended (published now or before)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     # Dagster's own step timings, and each Dagster run's wall time: where the time of a run went.
@@ -118,6 +126,9 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
             error = data.error
             while error.cause is not None:
                 error = error.cause
+            if is_out_of_memory(error.message):
+                messages.append(advice(f"step {event.step_key}"))
+                continue
             messages.append(error.message.strip().splitlines()[0])
     return messages
 
@@ -152,9 +163,15 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
     return blocking, warnings
 
 
-def _run_config() -> dict:
+def _run_config(settings: Settings) -> dict:
     level = os.environ.get("KTP_LOG_LEVEL", "INFO").upper()
-    return {"loggers": {"console": {"config": {"log_level": level}}}}
+    log = str(run_log.log_path(settings))
+    return {
+        "loggers": {
+            "console": {"config": {"log_level": level, "trace_file": log}},
+            "run_file": {"config": {"path": log}},
+        }
+    }
 
 
 def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool = True) -> RunOutcome:
@@ -163,12 +180,13 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: b
     The outcome is also written to <reports>/last_run.json.
     """
     outcome = _run_pipeline(settings, instance, publish=publish)
+    outcome.release = report_stamp.publication_of(report_stamp.current_manifest(settings))[0]
     write_report(settings, outcome)
     return outcome
 
 
 def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool) -> RunOutcome:
-    run_config = _run_config()
+    run_config = _run_config(settings)
     outcome = RunOutcome(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     inventory = scan(settings.raw_dir)
     outcome.snapshots = inventory.snapshots
@@ -279,7 +297,10 @@ def write_report(settings: Settings, outcome: RunOutcome) -> Path:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     path = report_path(settings)
     data = asdict(outcome) | {"ok": outcome.ok}
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    # Whole or not at all: a reader (or a killed run) never finds half a summary.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
     return path
 
 
@@ -292,6 +313,7 @@ OPTIONS = {
     "--max-reject-rate": ("KTP_MAX_REJECT_RATE", "largest share of rejected rows a file may have, in [0, 1]"),
     "--target-date": ("KTP_TARGET_DATE", "the date the trend mart compares against, YYYY-MM-DD"),
     "--memory-limit": ("KTP_DUCKDB_MEMORY_LIMIT", "DuckDB's memory cap, e.g. 1536MB or 4GB"),
+    "--lock-wait": ("KTP_LOCK_WAIT_SECONDS", "seconds to wait for another run on the warehouse, 0 to stop"),
     "--log-level": ("KTP_LOG_LEVEL", "Dagster's console log level, e.g. WARNING"),
     "--engine": ("KTP_ENGINE", "what builds the tables: duckdb (default) or spark"),
     "--spark-master": (
@@ -311,7 +333,8 @@ def parse_args(argv: list[str] | None) -> dict[str, str]:
         "publish them if every check passed. Every option can also be given as its environment variable "
         "(README: 'Pointing it at other data'); an option wins over the variable.",
         epilog="Exit status: 0 published (or nothing changed since the current publication), 1 not "
-        "published, 2 a setting or an option cannot be used.",
+        "published, 2 a setting or an option cannot be used, 4 the warehouse is busy (another run or "
+        "process holds it; nothing was done).",
     )
     for option, (var, what) in OPTIONS.items():
         parser.add_argument(option, metavar=var.removeprefix("KTP_"), help=f"{what} [{var}]")
@@ -325,12 +348,36 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         check_engine(settings)
-    except ConfigError as e:
+        preflight.check_writable(settings)
+    except (ConfigError, preflight.NotWritable) as e:
         # Before anything is read or written: one line, and a status of its own.
         print(f"configuration error: {e}", file=sys.stderr)
         return CONFIG_ERROR
-    with dagster_instance() as instance:
-        outcome = run_pipeline(settings, instance)
+    try:
+        # Before the nothing-changed check too: it reads what another run may be half-way through.
+        with run_lock(settings, settings.lock_wait_seconds, say=lambda line: print(line, flush=True)):
+            # Before landing: a run that cannot build must not land either, or it would half-run.
+            try:
+                preflight.check_warehouse_free(settings)
+            except preflight.Unopenable as e:
+                print(f"configuration error: {e}", file=sys.stderr)
+                return CONFIG_ERROR
+            log = run_log.start(settings)
+            try:
+                with dagster_instance() as instance:
+                    outcome = run_pipeline(settings, instance)
+            except Exception as e:
+                # Not a failed step (those are reported below) but the run itself: one line here, the
+                # trace in the log.
+                run_log.append_trace(settings, e)
+                first = scrub_digits((str(e).strip().splitlines() or [type(e).__name__])[0])
+                if is_out_of_memory(str(e)):
+                    first = advice("the run")
+                print(f"RUN FAILED: {first} (trace in {log})", file=sys.stderr)
+                return 1
+    except (RunLockTimeout, preflight.WarehouseBusy) as e:
+        print(f"not started: {e}", file=sys.stderr)
+        return BUSY
     summary = report_path(settings)
     print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")
     print(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}")
@@ -345,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = settings.reports_dir / "data_docs" / "index.html"
     print(f"validation report: {docs}")
     print(f"run summary: {summary}")
+    print(f"run log: {log}")
     if outcome.up_to_date:
         print(f"nothing changed since the current publication in {settings.publish_dir}")
         return 0

@@ -21,6 +21,9 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 # DuckDB's own cap; Arrow buffers, Python and (separately) dbt come on top. At ten times Kaltara's
 # population, 1.5 GB keeps the whole process tree under 4 GB for a few seconds more of spilling.
 DEFAULT_MEMORY_LIMIT = "1536MB"
+# How long a run waits for another run on the same warehouse (pipelines/run_lock.py) before it stops.
+DEFAULT_LOCK_WAIT_SECONDS = 600.0
+_LOCK_WAIT_MAX = 86400.0
 WAREHOUSE_SCHEMAS = ("ingest", "audit", "staging", "intermediate", "marts", "reference", "main")
 
 
@@ -156,6 +159,7 @@ class Settings:
     target_date: str | None = None
     # What builds the tables: DuckDB in the warehouse file, or Spark beside it (spark_dir).
     engine: str = "duckdb"
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, str] | None = None) -> Settings:
@@ -181,6 +185,15 @@ class Settings:
             zone_hijau_min_pct=hijau,
             target_date=_target_date(env),
             engine=_engine(env),
+            lock_wait_seconds=_number(
+                env,
+                "KTP_LOCK_WAIT_SECONDS",
+                DEFAULT_LOCK_WAIT_SECONDS,
+                0.0,
+                _LOCK_WAIT_MAX,
+                f"a number of seconds in [0, {_LOCK_WAIT_MAX:g}], 0 to stop at once when another run holds "
+                "the warehouse",
+            ),
         )
 
     def dbt_vars(self) -> dict[str, object]:

@@ -9,7 +9,9 @@ headless run asks here first, reading only the landing records and the warehouse
 - the warehouse judged exactly those landings, and the publish gate is open (every file and snapshot
   passed its checks after its last change, no file refused);
 - the fingerprint of everything the marts depend on (the judged files, the code, the dbt project, the
-  suites, the thresholds) equals the one recorded in the current publication's manifest.
+  suites, the thresholds) equals the one recorded in the current publication's manifest;
+- the audit reports were made for that publication (pipelines/publish/report_stamp.py): a run killed
+  after the swap and before the reports left the previous run's listings, which must be rewritten.
 """
 
 from __future__ import annotations
@@ -17,15 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path
 
 import duckdb
 
 from pipelines import gate
 from pipelines.ingest.discovery import Inventory
 from pipelines.ingest.landing import FILE_RECORD, landed_sha256, partition_dir, plan, read_record
-from pipelines.publish.dbt_docs import docs_dir
-from pipelines.quality.context import data_docs_dir
+from pipelines.publish import report_stamp
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 
 _CODE_ROOTS = [
@@ -76,7 +76,9 @@ def judged_files(conn: duckdb.DuckDBPyConnection, *, landings: bool = False) -> 
 def is_current(settings: Settings, inventory: Inventory) -> bool:
     """True when the current publication was made from exactly this raw directory and this code."""
     landed = landed_files(settings, inventory)
-    if landed is None or not settings.warehouse.exists() or not reports_present(settings):
+    if landed is None or not settings.warehouse.exists():
+        return False
+    if not report_stamp.reports_current(settings):
         return False
     published = published_fingerprint(settings)
     if published is None:
@@ -114,16 +116,4 @@ def inputs_fingerprint(settings: Settings, files: list[str]) -> str:
 
 
 def published_fingerprint(settings: Settings) -> str | None:
-    manifest = Path(settings.publish_dir) / "manifest.json"
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    validation = data.get("validation") or {}
-    return validation.get("inputs_fingerprint")
-
-
-def reports_present(settings: Settings) -> bool:
-    return (docs_dir(settings) / "index.html").is_file() and (
-        data_docs_dir(settings.reports_dir) / "index.html"
-    ).is_file()
+    return report_stamp.publication_of(report_stamp.current_manifest(settings))[1]

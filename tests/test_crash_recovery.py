@@ -7,6 +7,7 @@ holds DuckDB's one writer lock on the warehouse.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -139,3 +140,65 @@ def test_files_land_in_parallel_processes_while_a_writer_holds_the_warehouse(ktp
     assert query(ktp_env, "select count(*), sum(rows_read), sum(rows_rejected) from ingest.files") == [
         (10, 20000, 0)
     ]
+
+
+def _with_rejects(regency4: str, n: int, rejected: int) -> list[dict[str, str]]:
+    rows = people(regency4, n, start_serial=1)
+    for row in rows[:rejected]:
+        row["JENIS_KLMIN"] = "X"  # not a sex code: the row is quarantined
+    return rows
+
+
+def _listed_rows(settings: Settings) -> int:
+    listings = (settings.reports_dir / "quarantine").glob("*/*.csv")
+    return sum(len(p.read_text(encoding="utf-8").splitlines()) - 1 for p in listings)
+
+
+def _published_rejects(settings: Settings) -> int:
+    summary = settings.publish_dir / "ingest_summary.parquet"
+    return duckdb.sql(f"select sum(rows_rejected)::int from read_parquet('{summary}')").fetchone()[0]
+
+
+def test_reports_left_behind_by_a_run_killed_after_the_swap_are_rewritten_by_the_next(ktp_env):
+    """Killed once the new release is swapped in but before any audit report is written: the next run
+    must not call that 'nothing changed', and its listings must show what is published."""
+    write_snapshot(ktp_env.raw_dir, S1, n=40)
+    extract = ktp_env.raw_dir / S1 / "6501_extract.csv"
+    write_csv(extract, _with_rejects("6501", 40, 1))
+    assert run(ktp_env).ok
+    assert _listed_rows(ktp_env) == _published_rejects(ktp_env) == 1
+    assert run(ktp_env).up_to_date
+
+    write_csv(extract, _with_rejects("6501", 40, 2))  # 5 %: still within the gate
+    killed = _pipeline_process(ktp_env, fault="before_reports")
+    assert killed.returncode == EXIT_CODE, killed.stdout[-2000:] + killed.stderr[-2000:]
+    # Published, reports not: the listings lag the publication, as in the issue (1 listed, 2 published).
+    assert _published_rejects(ktp_env) == 2
+    assert _listed_rows(ktp_env) == 1
+
+    outcome = run(ktp_env)
+    assert outcome.ok, outcome.problems
+    assert not outcome.up_to_date
+    assert _listed_rows(ktp_env) == _published_rejects(ktp_env) == 2
+    manifest = json.loads((ktp_env.publish_dir / "manifest.json").read_text(encoding="utf-8"))
+    stamp = json.loads((ktp_env.reports_dir / "reports.made_from.json").read_text(encoding="utf-8"))
+    assert stamp["release"] == manifest["release"] == outcome.release
+    assert stamp["inputs_fingerprint"] == manifest["validation"]["inputs_fingerprint"]
+    last_run = json.loads((ktp_env.reports_dir / "last_run.json").read_text(encoding="utf-8"))
+    assert last_run["release"] == manifest["release"]
+    # Now they belong together, and a run with nothing changed is again one that does nothing.
+    assert run(ktp_env).up_to_date
+
+    # A blocked run (12.5 % rejected): its reports are the auditors' view of the warehouse, stamped as
+    # belonging to no publication; its console says what failed in lines of their own, the stack
+    # traces of the failed steps are in the run's log only.
+    write_csv(extract, _with_rejects("6501", 40, 5))
+    blocked = _pipeline_process(ktp_env)
+    assert blocked.returncode == 1
+    assert "FAILED" in blocked.stdout and "reject_rate_within_limit" in blocked.stdout
+    for stream in (blocked.stdout, blocked.stderr):
+        assert "Stack Trace" not in stream and "Traceback" not in stream
+    log = (ktp_env.reports_dir / "last_run.log").read_text(encoding="utf-8")
+    assert "Stack Trace" in log and f"(trace in {ktp_env.reports_dir / 'last_run.log'})" in blocked.stderr
+    stamp = json.loads((ktp_env.reports_dir / "reports.made_from.json").read_text(encoding="utf-8"))
+    assert stamp["release"] is None and _listed_rows(ktp_env) == 5 and _published_rejects(ktp_env) == 2

@@ -89,5 +89,6 @@ def test_dbt_runs_in_the_dagster_process_through_what_dbt_and_dagster_dbt_provid
     assert {"LogModelResult", "LogTestResult", "LogSeedResult"} <= dbt_in_process._RESULT_EVENTS
     assert "to_default_asset_events" in dir(DbtCoreCliEventMessage)
     assert hasattr(DuckDBConnectionManager, "_ENV") and hasattr(DuckDBConnectionManager, "_LOCK")
-    # No dbt process and no dbt CLI resource: the dbt asset takes only the project's settings.
-    assert set(defs.resources) == {"ktp"}
+    # No dbt process and no dbt CLI resource: the dbt asset takes only the project's settings (and the
+    # warehouse's run lock, held for the run).
+    assert set(defs.resources) == {"ktp", "run_lock"}

@@ -140,6 +140,7 @@ def test_whole_file_errors_quote_no_identifier_or_name(whole_file_errors):
     secrets = {r[c] for r in _SENSITIVE_ROWS for c in ("NIK", "NO_KK", "NAMA_LGKP")}
     shown = [p.message for p in outcome.problems]
     shown.append((settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))
+    shown.append((settings.reports_dir / "last_run.log").read_text(encoding="utf-8"))  # Dagster's events
     shown += [e for (e,) in _query(settings, "select error from ingest.file_errors")]
     shown += [str(r.get("error")) for r in _landing_records(settings)]
     leaked = sorted({s for s in secrets for text in shown if s in text})

@@ -301,7 +301,7 @@ def test_a_nik_in_a_mart_fails_the_pii_check_and_publishes_nothing(deployment):
     import dagster as dg
 
     from pipelines.assets.publication import published
-    from pipelines.resources import KtpSettings
+    from pipelines.resources import KtpSettings, WarehouseRunLock
 
     settings = deployment["settings"]
     before = _publication_fingerprint(settings.publish_dir)
@@ -311,9 +311,9 @@ def test_a_nik_in_a_mart_fails_the_pii_check_and_publishes_nothing(deployment):
             "where area_code = (select min(area_code) from marts.coverage_village)"
         )
     with dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize(
-            [published], resources={"ktp": KtpSettings()}, instance=instance, raise_on_error=False
-        )
+        ktp = KtpSettings()
+        resources = {"ktp": ktp, "run_lock": WarehouseRunLock(ktp=ktp)}
+        result = dg.materialize([published], resources=resources, instance=instance, raise_on_error=False)
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.check_name == "pii_scan" and not evaluation.passed

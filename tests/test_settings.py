@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,9 @@ REFUSED = [
     ("KTP_DUCKDB_MEMORY_LIMIT", "lots", "an amount of memory such as 1536MB"),
     ("KTP_DUCKDB_MEMORY_LIMIT", "16MB", "at least 256MB"),
     ("KTP_LOG_LEVEL", "LOUD", "one of DEBUG, INFO"),
+    ("KTP_LOCK_WAIT_SECONDS", "nan", "a number of seconds in [0, 86400]"),
+    ("KTP_LOCK_WAIT_SECONDS", "-1", "0 to stop at once"),
+    ("KTP_LOCK_WAIT_SECONDS", "1e9", "a number of seconds in [0, 86400]"),
 ]
 
 
@@ -52,8 +56,10 @@ def test_good_values_are_taken_as_given():
             "KTP_TARGET_DATE": "2026-11-30",
             "KTP_DUCKDB_MEMORY_LIMIT": "2GB",
             "KTP_DUCKDB_THREADS": "2",
+            "KTP_LOCK_WAIT_SECONDS": "0",
         }
     )
+    assert settings.lock_wait_seconds == 0
     assert (settings.max_reject_rate, settings.zone_kuning_min_pct, settings.zone_hijau_min_pct) == (
         0.1,
         70,
@@ -105,3 +111,66 @@ def test_help_runs_nothing_and_an_option_wins_over_its_variable(tmp_path: Path):
     unknown = subprocess.run([*command, "--bogus"], env=env, capture_output=True, text=True, timeout=120)
     assert unknown.returncode == 2 and "unrecognized arguments: --bogus" in unknown.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@contextmanager
+def _unwritable(folder: Path):
+    """A folder this account cannot write in, for real. chmod does not stop root, the immutable
+    attribute does (ext4, xfs, btrfs; chattr needs CAP_LINUX_IMMUTABLE)."""
+    folder.mkdir(parents=True)
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"running as root and chattr +i is refused here ({made.stderr.strip()})")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_warehouse_folder_the_run_cannot_write_stops_it_with_one_line(tmp_path: Path):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "KTP_RAW_DIR": str(REPO_ROOT / "data" / "raw"),
+        "KTP_PUBLISH_DIR": str(tmp_path / "published"),
+        "KTP_REPORTS_DIR": str(tmp_path / "reports"),
+    }
+    command = [sys.executable, "-m", "pipelines.run"]
+    locked = tmp_path / "locked"
+    with _unwritable(locked):
+        env["KTP_WAREHOUSE"] = str(locked / "ktp.duckdb")
+        run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert list(locked.iterdir()) == []
+    assert run.returncode == 2 and run.stdout == ""
+    reason = "Operation not permitted" if os.geteuid() == 0 else "Permission denied"
+    assert run.stderr.strip().splitlines() == [
+        f"configuration error: KTP_WAREHOUSE={str(locked / 'ktp.duckdb')!r}: cannot write in {locked} "
+        f"({reason}); make the folder writable for this account or point KTP_WAREHOUSE at one that is"
+    ]
+    # A folder that cannot even be created (a file is in the way) is said the same way.
+    (tmp_path / "a-file").write_text("not a folder")
+    env["KTP_WAREHOUSE"] = str(tmp_path / "a-file" / "w" / "ktp.duckdb")
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert f"cannot write in {tmp_path / 'a-file' / 'w'} (Not a directory)" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "locked"]  # nothing else written
+    # A warehouse file DuckDB cannot open (here: not a database at all) is said in one line too.
+    junk = tmp_path / "junk" / "ktp.duckdb"
+    junk.parent.mkdir()
+    junk.write_text("not a database")
+    env["KTP_WAREHOUSE"] = str(junk)
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(
+        f"configuration error: KTP_WAREHOUSE={str(junk)!r}: DuckDB cannot open it for writing ("
+    )
+    assert junk.read_text() == "not a database" and not (tmp_path / "junk" / "ktp.landing").exists()

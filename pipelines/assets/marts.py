@@ -22,7 +22,7 @@ from pipelines.dbt_state import (
     tested_until,
 )
 from pipelines.engines import spark, spark_mirror
-from pipelines.resources import WAREHOUSE_POOL, KtpSettings
+from pipelines.resources import WAREHOUSE_POOL, KtpSettings, WarehouseRunLock
 from pipelines.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -69,7 +69,7 @@ translator = KtpDbtTranslator(
     pool=WAREHOUSE_POOL,
     name="dbt_marts",
 )
-def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings):
+def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: WarehouseRunLock):
     settings = ktp.resolve()
     env = {k: v for k, v in dbt_env(settings).items() if k.startswith(("KTP_", "DBT_", "DO_NOT"))}
     # The tests of partitioned models look at the partitions built since the last all-green build.

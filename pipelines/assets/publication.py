@@ -5,10 +5,11 @@ import dagster as dg
 from pipelines import gate, up_to_date
 from pipelines.assets.checks import MART_KEYS, MART_NAMES
 from pipelines.ingest.contract import AREA_CODE_LIST_VERSION
-from pipelines.publish import PiiFoundError, export_quarantine, publish_marts
+from pipelines.publish import PiiFoundError, export_quarantine, publish_marts, report_stamp
 from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
+from pipelines.publish.faults import fault_point
 from pipelines.quality.context import data_docs_dir
-from pipelines.resources import WAREHOUSE_POOL, KtpSettings
+from pipelines.resources import WAREHOUSE_POOL, KtpSettings, WarehouseRunLock
 from pipelines.warehouse import connect
 
 PII_CHECK = "pii_scan"
@@ -33,7 +34,7 @@ PII_CHECK = "pii_scan"
         "passed its own checks."
     ),
 )
-def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
+def published(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: WarehouseRunLock):
     settings = ktp.resolve()
     with connect(settings, read_only=True) as conn:
         verdict = gate.evaluate(conn)
@@ -96,16 +97,25 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings):
         "quarantined rows with the NIK masked (quarantine/). The GX Data Docs are kept by the checks."
     ),
 )
-def audit_reports(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.MaterializeResult:
+def audit_reports(
+    context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: WarehouseRunLock
+) -> dg.MaterializeResult:
     settings = ktp.resolve()
+    fault_point("before_reports")  # crash tests: published (or blocked), no report written yet
+    report_stamp.invalidate(settings)
     regenerated = write_dbt_docs(settings)
     # Listings of snapshots whose files did not change since they were written are left as they are.
     quarantine = export_quarantine(settings.warehouse, settings.reports_dir, only_changed=True)
+    with connect(settings, read_only=True) as conn:
+        judged = up_to_date.judged_files(conn)
+    # Last, once every report is in place: the nothing-changed check trusts the reports by this stamp.
+    stamp = report_stamp.write(settings, up_to_date.inputs_fingerprint(settings, judged))
     return dg.MaterializeResult(
         metadata={
             "dbt_docs": dg.MetadataValue.path(str(docs_dir(settings) / "index.html")),
             "dbt_docs_regenerated": regenerated,
             "quarantine_files": len(quarantine),
+            "made_for_release": stamp["release"] or "none (not published)",
             "data_docs": dg.MetadataValue.path(str(data_docs_dir(settings.reports_dir) / "index.html")),
         }
     )

@@ -1,0 +1,41 @@
+"""What a publication is, minus what differs between two runs of the same inputs: for crash checks.
+
+Two publications of the same raw data by the same code must hold byte-identical mart files and the
+same manifest once run ids, release names, times and the report's path (another deployment's) are left
+out. A release is read through the link readers follow, so a half-swapped state would show here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+_VOLATILE = ("run_id", "release", "published_at")
+_VOLATILE_VALIDATION = ("run_id", "report")
+_VOLATILE_CHECK = ("run_id", "validated_at")
+
+
+def file_hashes(publish_dir: Path) -> dict[str, str]:
+    """sha256 of every file of the current release, by name (the manifest included)."""
+    root = Path(publish_dir)
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.iterdir()) if p.is_file()}
+
+
+def comparable_manifest(publish_dir: Path) -> dict:
+    manifest = json.loads((Path(publish_dir) / "manifest.json").read_text(encoding="utf-8"))
+    for key in _VOLATILE:
+        manifest.pop(key, None)
+    validation = manifest.get("validation", {})
+    for key in _VOLATILE_VALIDATION:
+        validation.pop(key, None)
+    checks = [{k: v for k, v in c.items() if k not in _VOLATILE_CHECK} for c in validation.get("checks", [])]
+    validation["checks"] = sorted(checks, key=lambda c: json.dumps(c, sort_keys=True))
+    return manifest
+
+
+def publication_state(publish_dir: Path) -> dict:
+    """The marts' file hashes and the comparable manifest: equal for equal publications."""
+    hashes = file_hashes(publish_dir)
+    hashes.pop("manifest.json", None)
+    return {"files": hashes, "manifest": comparable_manifest(publish_dir)}

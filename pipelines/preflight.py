@@ -1,0 +1,94 @@
+"""Can a run start at all? Asked before anything is read or written, so a refusal leaves no trace.
+
+Each of these otherwise surfaces in the middle of a run, as a traceback or as one failed step per
+opening of the warehouse: a folder the run cannot write in, and a warehouse file that another
+process (a reader's DuckDB session, a writer that is not one of our runs) holds open.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from pipelines.publish.releases import link_path
+from pipelines.settings import Settings
+
+# DuckDB's IO error names the holder: 'Conflicting lock is held in /usr/bin/python3.11 (PID 3535)'.
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+class NotWritable(Exception):
+    """A folder of a setting that this account cannot create or write in."""
+
+    def __init__(self, var: str, value: Path, folder: Path, error: OSError) -> None:
+        reason = error.strerror or type(error).__name__
+        super().__init__(
+            f"{var}={str(value)!r}: cannot write in {folder} ({reason}); make the folder writable for "
+            f"this account or point {var} at one that is"
+        )
+
+
+class Unopenable(Exception):
+    """A warehouse file DuckDB cannot open for writing: not a database, read-only, of a newer DuckDB."""
+
+    def __init__(self, warehouse: Path, error: Exception) -> None:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        super().__init__(
+            f"KTP_WAREHOUSE={str(warehouse)!r}: DuckDB cannot open it for writing ({first}); point "
+            "KTP_WAREHOUSE at a warehouse this account can write, or at a new file name"
+        )
+
+
+class WarehouseBusy(Exception):
+    """The warehouse file is open in a process that is not one of our runs."""
+
+    def __init__(self, warehouse: Path, message: str) -> None:
+        found = _HOLDER.search(message)
+        holder = "a process DuckDB did not name"
+        if found:
+            holder = f"pid {found['pid']}, {Path(found['program']).name}"
+        self.pid = int(found["pid"]) if found else None
+        super().__init__(
+            f"the warehouse {warehouse} is open in another process ({holder}); close that connection "
+            "and run again: nothing was done"
+        )
+
+
+def writable_folders(settings: Settings) -> list[tuple[str, Path, Path]]:
+    """(variable, its value, the folder the run writes in) for every place a run writes."""
+    publish = link_path(settings.publish_dir)
+    return [
+        ("KTP_WAREHOUSE", settings.warehouse, settings.warehouse.parent),
+        ("KTP_PUBLISH_DIR", settings.publish_dir, publish.parent),
+        ("KTP_REPORTS_DIR", settings.reports_dir, settings.reports_dir),
+    ]
+
+
+def check_writable(settings: Settings) -> None:
+    """Create each folder and a file in it: the only test that holds for root, ACLs and read-only
+    mounts alike (os.access answers for permission bits only)."""
+    for var, value, folder in writable_folders(settings):
+        probe = folder / f".write-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe.touch()
+            probe.unlink()
+        except OSError as e:
+            raise NotWritable(var, value, folder, e) from None
+
+
+def check_warehouse_free(settings: Settings) -> None:
+    """Open the warehouse for writing and close it again: DuckDB refuses while another process has it
+    open, even read-only. Our own runs are kept apart by the run lock, taken before this."""
+    if not settings.warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(settings.warehouse)).close()
+    except duckdb.Error as e:
+        if isinstance(e, duckdb.IOException) and "Conflicting lock" in str(e):
+            raise WarehouseBusy(settings.warehouse, str(e)) from None
+        raise Unopenable(settings.warehouse, e) from None

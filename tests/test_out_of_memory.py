@@ -1,0 +1,63 @@
+"""DuckDB running out of memory is said as the setting to change, in one line, with the trace left to
+the run's log.
+
+The pipeline's own models spill to disk: on the generator's data at three times Kaltara's size, 256 MiB
+(the least KTP_DUCKDB_MEMORY_LIMIT accepted) is enough. What DuckDB cannot spill is an aggregate's
+state, so a dbt project of one model that builds a string of ~500 MB runs out of memory for real under
+the limit, through the same dbt-in-process path and failure handling as the pipeline's build."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from pipelines.dbt_in_process import run_dbt
+from pipelines.out_of_memory import is_out_of_memory
+
+_PROJECT = """
+name: starved
+version: "1.0"
+profile: starved
+config-version: 2
+"""
+
+_PROFILES = """
+starved:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{path}"
+      threads: 1
+      settings:
+        memory_limit: "{{{{ env_var('KTP_DUCKDB_MEMORY_LIMIT') }}}}"
+        temp_directory: "{tmp}"
+"""
+
+
+def test_a_model_that_runs_duckdb_out_of_memory_fails_with_the_setting_named(tmp_path, monkeypatch):
+    project = tmp_path / "starved"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(_PROJECT, encoding="utf-8")
+    (project / "profiles.yml").write_text(
+        _PROFILES.format(path=tmp_path / "w.duckdb", tmp=tmp_path / "w.tmp"), encoding="utf-8"
+    )
+    (project / "models" / "one_big_string.sql").write_text(
+        "{{ config(materialized='table') }}\n"
+        "select length(string_agg(range::varchar, ',')) as n from range(60000000)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KTP_DUCKDB_MEMORY_LIMIT", "256MiB")
+    target = tmp_path / "target"
+    with pytest.raises(dg.Failure) as failed:
+        run_dbt(
+            ["run", "--project-dir", str(project), "--target-path", str(target), "--log-path", str(target)],
+            env={"KTP_DUCKDB_MEMORY_LIMIT": "256MiB"},
+            profiles_dir=project,
+        )
+    assert failed.value.description == (
+        "DuckDB ran out of memory in model.starved.one_big_string with KTP_DUCKDB_MEMORY_LIMIT=256MiB: "
+        "raise KTP_DUCKDB_MEMORY_LIMIT (the default is 1536MB) and run again"
+    )
+    # DuckDB's own words, with its SQL advice, stay in dbt's log.
+    assert is_out_of_memory((target / "dbt.log").read_text(encoding="utf-8"))
