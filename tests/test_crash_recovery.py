@@ -20,23 +20,23 @@ from pipelines.ingest.landing import land_all
 from pipelines.publish.faults import EXIT_CODE
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support.extracts import people, write_csv
-from tests.support.incremental import S1, S2, fresh_deployment, fresh_env, mart_rows, run, write_snapshot
+from tests.support.incremental import (
+    S1,
+    S2,
+    fresh_deployment,
+    fresh_env,
+    mart_rows,
+    process_env,
+    run,
+    write_snapshot,
+)
 from tests.support.judging import query
 
 __all__ = ["fresh_env"]  # a fixture, used by name
 
 
 def _pipeline_process(settings: Settings, fault: str | None = None) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "KTP_RAW_DIR": str(settings.raw_dir),
-        "KTP_WAREHOUSE": str(settings.warehouse),
-        "KTP_PUBLISH_DIR": str(settings.publish_dir),
-        "KTP_REPORTS_DIR": str(settings.reports_dir),
-    }
-    if fault:
-        env["KTP_FAULT_INJECT"] = fault
+    env = process_env(settings, **({"KTP_FAULT_INJECT": fault} if fault else {}))
     return subprocess.run(
         [sys.executable, "-m", "pipelines.run"], env=env, capture_output=True, text=True, timeout=600
     )

@@ -14,7 +14,7 @@ from bench.publication_state import publication_state
 from pipelines.run import BUSY
 from pipelines.run_lock import lock_path
 from pipelines.settings import REPO_ROOT, Settings
-from tests.support.incremental import S1, fresh_deployment, fresh_env, run, write_snapshot
+from tests.support.incremental import S1, fresh_deployment, fresh_env, process_env, run, write_snapshot
 
 __all__ = ["fresh_env"]  # a fixture, used by name
 
@@ -27,16 +27,7 @@ time.sleep(120)
 
 
 def _start(settings: Settings, wait: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "KTP_RAW_DIR": str(settings.raw_dir),
-        "KTP_WAREHOUSE": str(settings.warehouse),
-        "KTP_PUBLISH_DIR": str(settings.publish_dir),
-        "KTP_REPORTS_DIR": str(settings.reports_dir),
-        "KTP_LOCK_WAIT_SECONDS": wait,
-        "KTP_LOG_LEVEL": "WARNING",
-    }
+    env = process_env(settings, KTP_LOCK_WAIT_SECONDS=wait, KTP_LOG_LEVEL="WARNING")
     return subprocess.Popen(
         [sys.executable, "-m", "pipelines.run"],
         env=env,

@@ -232,7 +232,7 @@ def test_a_warehouse_keeps_its_engine_and_a_process_its_spark_warehouse(engines,
     duck = engines["duckdb"][0]
     with pytest.raises(ConfigError, match="was built with duckdb"):
         check_engine(Settings.from_env({**_env(engines["base"], "duckdb"), "KTP_ENGINE": "spark"}))
-    other = Settings.from_env({**_env(tmp_path, "spark")})
+    other = Settings.from_env(_env(tmp_path, "spark"))
     with pytest.raises(spark.SparkWarehouseError, match="one Spark warehouse per process"):
         spark.prepare(other)
     assert duck.engine == "duckdb"

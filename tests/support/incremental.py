@@ -3,12 +3,14 @@ deployment over the same raw directory to compare the numbers with."""
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
 from pipelines.publish.mart_keys import MART_KEYS
 from pipelines.run import dagster_instance, run_pipeline
-from pipelines.settings import Settings
+from pipelines.settings import REPO_ROOT, Settings
 from tests.support.extracts import people, write_csv
 from tests.support.judging import query
 
@@ -19,6 +21,19 @@ REGENCIES = ["6501", "6502", "6503", "6504", "6571"]
 def write_snapshot(raw, snapshot, n=6):
     for i, code in enumerate(REGENCIES):
         write_csv(raw / snapshot / f"{code}_extract.csv", people(code, n, start_serial=100 * i + 1))
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a `python -m pipelines.run` subprocess on `settings`' deployment."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "KTP_RAW_DIR": str(settings.raw_dir),
+        "KTP_WAREHOUSE": str(settings.warehouse),
+        "KTP_PUBLISH_DIR": str(settings.publish_dir),
+        "KTP_REPORTS_DIR": str(settings.reports_dir),
+        **extra,
+    }
 
 
 def run(settings, publish=True):

@@ -4,13 +4,15 @@
     {{ return(adapter.dispatch('try_parse_date', 'ktp_warehouse')(expr, var('contract')['date_formats'])) }}
 {%- endmacro %}
 
+{#- Java date patterns (Spark): try_to_timestamp is NULL for text that does not fit (Spark has no
+    try_to_date); 'd' and 'M' take one or two digits, as strptime's %d and %m do. -#}
 {% macro default__try_parse_date(expr, formats) -%}
-    {%- set java = {'%d': 'dd', '%m': 'MM', '%Y': 'yyyy'} -%}
+    {%- set java = {'%d': 'd', '%m': 'M', '%Y': 'yyyy'} -%}
     coalesce(
     {%- for f in formats %}
         {%- set ns = namespace(p=f) %}
         {%- for k, v in java.items() %}{% set ns.p = ns.p | replace(k, v) %}{% endfor %}
-        try_to_date({{ expr }}, '{{ ns.p }}'){{ ',' if not loop.last }}
+        cast(try_to_timestamp({{ expr }}, '{{ ns.p }}') as date){{ ',' if not loop.last }}
     {%- endfor %}
     )
 {%- endmacro %}
@@ -32,17 +34,4 @@
         end,
         try_strptime({{ expr }}, [{% for f in formats %}'{{ f }}'{{ ', ' if not loop.last }}{% endfor %}])
     ) as date)
-{%- endmacro %}
-
-{#- Spark has no try_to_date; try_to_timestamp is NULL for text that does not fit. Patterns in Spark's
-    notation, where 'd' and 'M' take one or two digits, as strptime's %d and %m do. -#}
-{% macro spark__try_parse_date(expr, formats) -%}
-    {%- set java = {'%d': 'd', '%m': 'M', '%Y': 'yyyy'} -%}
-    coalesce(
-    {%- for f in formats %}
-        {%- set ns = namespace(p=f) %}
-        {%- for k, v in java.items() %}{% set ns.p = ns.p | replace(k, v) %}{% endfor %}
-        cast(try_to_timestamp({{ expr }}, '{{ ns.p }}') as date){{ ',' if not loop.last }}
-    {%- endfor %}
-    )
 {%- endmacro %}
