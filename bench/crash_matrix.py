@@ -44,6 +44,7 @@ POINTS = [
     ("after_swap", False),
     ("before_reports", False),
 ]
+AFTER_SWAP = {point for point, before_swap in POINTS if not before_swap}
 CHANGED = "6502"  # Malinau: a small file, so the cases spend their time on the run, not on landing
 
 
@@ -163,9 +164,10 @@ def crash_matrix(kills: int, seed: int, workdir: Path) -> dict:
     cases = [(point, before) for point, before in POINTS] + [(None, None)] * kills
     for case, before_swap in cases:
         if case is None:
-            # A moment inside a run of this deployment: before the slowest fault point's run ended.
-            last = max(o["killed_run_s"] for o in outcomes if not o["case"].startswith("SIGKILL"))
-            case = f"SIGKILL after {rng.uniform(1.0, 0.95 * last):.1f} s"
+            # A moment inside a run of this deployment: before the fastest of the runs that got past the
+            # swap reached its fault point, so that the kill lands in the run, not after it has ended.
+            whole = min(o["killed_run_s"] for o in outcomes if o["case"] in AFTER_SWAP)
+            case = f"SIGKILL after {rng.uniform(1.0, 0.9 * whole):.1f} s"
         state = not state
         extract.write_bytes(_variant(original, state))
         published_before = file_hashes(target.settings.publish_dir)
