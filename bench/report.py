@@ -415,8 +415,8 @@ def _spark_reading(r: dict) -> list[str]:
         f"DuckDB on this 2-core machine would need about {duck_national:.1f} h, and on one machine with "
         f"{cluster} cores about {duck_big:.0f} min if it scaled as well and its memory and disk held a "
         "history of snapshots (spilling, it built ten Kaltaras in 2.8 GiB). Spark pays when the cluster has "
-        f"several times ({per_row:.0f} x here) the cores of the largest single machine at hand, or when the landed data "
-        "and its history do not fit on one machine's disk.",
+        f"several times ({per_row:.0f} x here) the cores of the largest single machine at hand, or when "
+        "the landed data and its history do not fit on one machine's disk.",
         "",
     ]
 

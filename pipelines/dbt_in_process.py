@@ -56,6 +56,10 @@ for _module in (
 _RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 _FAILED = frozenset({"error", "fail", "runtime error"})
 _DONE = object()
+# Nothing on the console: the events reach the Dagster log as materializations and check results, a
+# failure is raised as one dg.Failure line, and dbt's own account (its errors' tracebacks too, which
+# `--quiet` still prints) stays in dbt.log beside the target.
+_SILENT = ("--log-level", "none", "--log-level-file", "debug")
 
 
 def stream_dbt(
@@ -93,9 +97,7 @@ def stream_dbt(
         str(target_path),
         "--log-path",
         str(target_path),
-        # The events reach the Dagster log as materializations and check results; dbt's own console
-        # lines would repeat them (dbt still prints errors).
-        "--quiet",
+        *_SILENT,
     ]
     events: queue.SimpleQueue = queue.SimpleQueue()
     outcome: dict[str, Any] = {}
@@ -135,7 +137,7 @@ def run_dbt(args: Sequence[str], *, env: Mapping[str, str], profiles_dir: Path) 
     dg.Failure if it failed."""
     with environment(env):
         try:
-            result = dbtRunner().invoke([*args, "--profiles-dir", str(profiles_dir), "--quiet"])
+            result = dbtRunner().invoke([*args, "--profiles-dir", str(profiles_dir), *_SILENT])
         finally:
             _close_warehouse()
     _raise_on_failure(result)

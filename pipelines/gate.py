@@ -2,17 +2,27 @@
 and did they pass?
 
 The per-file and per-snapshot checks validate, in one go per run, every file and snapshot that changed
-since its last validation (`files_to_validate`, `snapshots_to_validate`). The run that publishes looks
-back over all of them: it publishes only if every file currently loaded was validated after it was
-judged and passed, every snapshot likewise after it was last deduplicated, and no file was refused.
+since its last validation (`files_to_validate`, `snapshots_to_validate`), and every one whose last
+validation was made by other rules: another suite file or other limits (`current_rules`), so that a
+limit tightened is applied to the files already loaded, and one loosened clears their old failures. The
+run that publishes looks back over all of them: it publishes only if every file currently loaded was
+validated, by the current rules, after it was judged and passed, every snapshot likewise after it was
+last deduplicated, and no file was refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+
+from pipelines.quality.parameters import suite_parameters
+from pipelines.quality.suites import rules_fingerprint
+from pipelines.settings import Settings
+
+GATED_SUITES = ("ingested_file", "snapshot")
 
 # The latest validation of each file and snapshot: one row per (suite, snapshot, regency).
 LATEST_VALIDATIONS = """
@@ -20,7 +30,8 @@ with runs as (
     select suite, snapshot_date, regency_code, run_id, max(validated_at) as validated_at,
            bool_and(success) filter (where severity = 'blocking') as passed,
            list(expectation order by expectation)
-               filter (where severity = 'blocking' and not success) as failed
+               filter (where severity = 'blocking' and not success) as failed,
+           any_value(rules_fingerprint) as rules_fingerprint
     from audit.validation_history
     where suite in ('ingested_file', 'snapshot')
     group by all
@@ -57,27 +68,35 @@ def _latest(conn: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:
     return {(r[0], r[1], r[2]): r for r in conn.execute(LATEST_VALIDATIONS).fetchall()}
 
 
-def _stale(latest: dict, key: tuple, since) -> bool:
+def current_rules(settings: Settings) -> dict[str, str]:
+    """The rules each gated suite judges by now, as the runner fingerprints them."""
+    limits = suite_parameters(settings)
+    return {suite: rules_fingerprint(suite, limits) for suite in GATED_SUITES}
+
+
+def _stale(latest: dict, key: tuple, since, rules: Mapping[str, str]) -> bool:
     v = latest.get(key)
     # no time of change (a file with no judged rows) is never taken as validated
-    return v is None or since is None or v[4] < since
+    return v is None or since is None or v[4] < since or v[7] != rules[key[0]]
 
 
-def files_to_validate(conn: duckdb.DuckDBPyConnection) -> list[tuple[date, str]]:
+def files_to_validate(conn: duckdb.DuckDBPyConnection, rules: Mapping[str, str]) -> list[tuple[date, str]]:
     latest = _latest(conn)
     return [
         (s, r)
         for s, r, _, at in conn.execute(_FILES).fetchall()
-        if _stale(latest, ("ingested_file", s, r), at)
+        if _stale(latest, ("ingested_file", s, r), at, rules)
     ]
 
 
-def snapshots_to_validate(conn: duckdb.DuckDBPyConnection) -> list[date]:
+def snapshots_to_validate(conn: duckdb.DuckDBPyConnection, rules: Mapping[str, str]) -> list[date]:
     latest = _latest(conn)
-    return [s for s, at in conn.execute(_SNAPSHOTS).fetchall() if _stale(latest, ("snapshot", s, None), at)]
+    return [
+        s for s, at in conn.execute(_SNAPSHOTS).fetchall() if _stale(latest, ("snapshot", s, None), at, rules)
+    ]
 
 
-def evaluate(conn: duckdb.DuckDBPyConnection) -> GateVerdict:
+def evaluate(conn: duckdb.DuckDBPyConnection, rules: Mapping[str, str]) -> GateVerdict:
     verdict = GateVerdict()
     if not {"ingest.files", "ingest.file_errors"} <= _tables(conn):
         verdict.problems.append("the extracts were not judged (dbt did not build ingest.files)")
@@ -88,14 +107,16 @@ def evaluate(conn: duckdb.DuckDBPyConnection) -> GateVerdict:
         verdict.problems.append("no extract is loaded")
     for snapshot, regency, source_file, loaded_at in files:
         v = latest.get(("ingested_file", snapshot, regency))
-        if _stale(latest, ("ingested_file", snapshot, regency), loaded_at):
-            verdict.problems.append(f"{source_file}: not validated since it was loaded")
+        if _stale(latest, ("ingested_file", snapshot, regency), loaded_at, rules):
+            verdict.problems.append(f"{source_file}: not validated by the current rules since it was loaded")
         elif not v[5]:
             verdict.problems.append(f"{source_file}: failed {', '.join(v[6] or [])} (run {v[3]})")
     for snapshot, resolved_at in conn.execute(_SNAPSHOTS).fetchall():
         v = latest.get(("snapshot", snapshot, None))
-        if _stale(latest, ("snapshot", snapshot, None), resolved_at):
-            verdict.problems.append(f"snapshot {snapshot}: not validated since its files last changed")
+        if _stale(latest, ("snapshot", snapshot, None), resolved_at, rules):
+            verdict.problems.append(
+                f"snapshot {snapshot}: not validated by the current rules since its files last changed"
+            )
         elif not v[5]:
             verdict.problems.append(f"snapshot {snapshot}: failed {', '.join(v[6] or [])} (run {v[3]})")
     for source_file, error in conn.execute(

@@ -46,16 +46,31 @@ class Unopenable(Exception):
 class WarehouseBusy(Exception):
     """The warehouse file is open in a process that is not one of our runs."""
 
-    def __init__(self, warehouse: Path, message: str) -> None:
+    def __init__(self, warehouse: Path, message: str, *, after: str = "") -> None:
         found = _HOLDER.search(message)
         holder = "a process DuckDB did not name"
         if found:
             holder = f"pid {found['pid']}, {Path(found['program']).name}"
         self.pid = int(found["pid"]) if found else None
-        super().__init__(
-            f"the warehouse {warehouse} is open in another process ({holder}); close that connection "
-            "and run again: nothing was done"
-        )
+        if after:
+            # Opened while the run was under way: the run stopped at the first step that met the lock.
+            said = f"the warehouse {warehouse} was opened in another process ({holder}) during the run"
+            super().__init__(f"{said}; close that connection and run again: {after}")
+        else:
+            super().__init__(
+                f"the warehouse {warehouse} is open in another process ({holder}); close that connection "
+                "and run again: nothing was done"
+            )
+
+
+def opened_during_run(warehouse: Path, messages: list[str], *, published: bool) -> WarehouseBusy | None:
+    """The holder, when a step of the run failed on DuckDB's lock: that is the one thing to say, not the
+    failures of every step that met it after."""
+    for message in messages:
+        if "Conflicting lock" in message:
+            after = "the publication is done, its reports are not" if published else "nothing was published"
+            return WarehouseBusy(warehouse, message, after=after)
+    return None
 
 
 def writable_folders(settings: Settings) -> list[tuple[str, Path, Path]]:

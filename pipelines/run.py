@@ -191,6 +191,10 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
     inventory = scan(settings.raw_dir)
     outcome.snapshots = inventory.snapshots
     outcome.folders_ignored = inventory.ignored
+    outcome.warnings += [
+        Problem("settings", check, "switched off by a setting: this run's publication is not checked for it")
+        for check in settings.checks_switched_off()
+    ]
     if not outcome.snapshots:
         outcome.problems.append(
             Problem("ingest", str(settings.raw_dir), "no snapshot folders (YYYY-MM-DD) found")
@@ -377,6 +381,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
     except (RunLockTimeout, preflight.WarehouseBusy) as e:
         print(f"not started: {e}", file=sys.stderr)
+        return BUSY
+    held = preflight.opened_during_run(
+        settings.warehouse, [p.message for p in outcome.problems], published=outcome.published
+    )
+    if held is not None:
+        print(f"not finished: {held} (run log: {log})", file=sys.stderr)
         return BUSY
     summary = report_path(settings)
     print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")

@@ -196,6 +196,16 @@ class Settings:
             ),
         )
 
+    def checks_switched_off(self) -> list[str]:
+        """The blocking checks a setting has switched off. One setting can, and says so: a reject rate of
+        1 lets every file reject all its rows. Said in the run's output and in the manifest."""
+        if self.max_reject_rate >= 1.0:
+            return [
+                f"reject_rate_within_limit (KTP_MAX_REJECT_RATE={self.max_reject_rate:g}: a file may reject "
+                "all its rows)"
+            ]
+        return []
+
     def dbt_vars(self) -> dict[str, object]:
         given = {
             "zone_kuning_min_pct": self.zone_kuning_min_pct,

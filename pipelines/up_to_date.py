@@ -85,7 +85,7 @@ def is_current(settings: Settings, inventory: Inventory) -> bool:
         return False
     try:
         with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-            verdict = gate.evaluate(conn)
+            verdict = gate.evaluate(conn, gate.current_rules(settings))
             if not verdict.open or judged_files(conn, landings=True) != landed:
                 return False
             judged = judged_files(conn)

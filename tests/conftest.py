@@ -17,3 +17,22 @@ def ktp_env(tmp_path, monkeypatch) -> Settings:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     (tmp_path / "raw").mkdir()
     return Settings.from_env()
+
+
+# The modules that take longest, longest first. `make test` hands whole modules to two workers in
+# collection order (--dist loadfile), so a long module collected last would run on alone at the end;
+# started first, it overlaps the many short ones (longest-processing-time-first scheduling).
+_LONGEST_FIRST = (
+    "test_spark_engine.py",
+    "test_crash_recovery.py",
+    "test_incremental.py",
+    "test_run_lock.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST else len(_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a module, and among the rest, is pytest's own

@@ -57,7 +57,15 @@ def deployment(tmp_path_factory):
         settings = Settings.from_env()
         with dagster_instance() as instance:
             first = run_pipeline(settings, instance)
-            yield {"settings": settings, "key": key, "first": first, "instance": instance, "base": base}
+            published = _publication_fingerprint(settings.publish_dir) if first.ok else {}
+            yield {
+                "settings": settings,
+                "key": key,
+                "first": first,
+                "first_published": published,
+                "instance": instance,
+                "base": base,
+            }
 
 
 def _query(settings, sql, params=None):
@@ -282,6 +290,30 @@ def test_reject_rate_over_the_limit_blocks_and_leaves_the_publication_untouched(
         assert "reject_rate_within_limit" in why[0].message
         gate = [p for p in outcome.problems if p.stage == "marts"]
         assert gate and "6571_tarakan_fixed.csv" in gate[0].message  # the publish gate names the file
+
+        # The one setting that switches the check off (a file may reject all its rows) says so, in the
+        # run's output and in the manifest of what it published.
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("KTP_MAX_REJECT_RATE", "1")
+            lenient = Settings.from_env()
+            with dagster_instance() as instance:
+                outcome = run_pipeline(lenient, instance)
+        assert outcome.ok, outcome.problems
+        off = [w for w in outcome.warnings if w.stage == "settings"]
+        assert [w.what for w in off] == [
+            "reject_rate_within_limit (KTP_MAX_REJECT_RATE=1: a file may reject all its rows)"
+        ]
+        manifest = json.loads((settings.publish_dir / "manifest.json").read_text())
+        assert manifest["validation"]["checks_switched_off"] == [off[0].what]
+        report = json.loads((settings.reports_dir / "last_run.json").read_text())
+        assert off[0].what in [w["what"] for w in report["warnings"]]
+
+        # Back to the default limit, nothing else changed: the files already loaded are judged by the
+        # limit again, not waved through by their validation under the lenient one.
+        outcome = _rerun(deployment)
+        assert not outcome.ok and not outcome.published
+        why = [p for p in outcome.problems if "gx_ingested_file" in p.what]
+        assert len(why) == 1 and "6571" in why[0].what and "reject_rate_within_limit" in why[0].message
     finally:
         _restore_raw(deployment)
 
@@ -294,7 +326,7 @@ def test_after_the_data_is_fixed_the_next_run_publishes_a_new_release(deployment
     after = _publication_fingerprint(settings.publish_dir)
     assert after["<target>"] != before["<target>"]
     # same data as the first run: the same marts, in a new release
-    assert after["coverage_village.csv"] == before["coverage_village.csv"]
+    assert after["coverage_village.csv"] == deployment["first_published"]["coverage_village.csv"]
 
 
 def test_a_nik_in_a_mart_fails_the_pii_check_and_publishes_nothing(deployment):

@@ -119,6 +119,58 @@ def test_a_warehouse_held_open_by_another_process_stops_the_run_with_one_line(kt
         assert not (ktp_env.reports_dir / "last_run.json").exists()
 
 
+def test_a_warehouse_opened_by_another_process_during_the_run_stops_it_with_one_line(ktp_env, tmp_path):
+    """Opened after the checks at the start, between landing and the build (the run paused there by a
+    fault point): the first step that meets the lock stops the run, and that is all it says."""
+    write_snapshot(ktp_env.raw_dir, S1)
+    ktp_env.warehouse.parent.mkdir(parents=True)
+    import duckdb
+
+    duckdb.connect(str(ktp_env.warehouse)).execute("create table held (x int)").close()
+    marker = tmp_path / "paused"
+    env = process_env(
+        ktp_env,
+        KTP_LOCK_WAIT_SECONDS="0",
+        KTP_LOG_LEVEL="CRITICAL",  # Dagster's console lines for the failed steps are not the point here
+        KTP_FAULT_PAUSE="after_landing",
+        KTP_FAULT_PAUSE_FILE=str(marker),
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    holder = None
+    try:
+        deadline = time.monotonic() + 180
+        while not marker.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), run.communicate()
+        holder = subprocess.Popen(
+            [sys.executable, "-c", _HOLD, str(ktp_env.warehouse), "ro"], stdout=subprocess.PIPE, text=True
+        )
+        assert holder.stdout.readline().strip() == "holding"
+        marker.unlink()
+        out, err = run.communicate(timeout=300)
+    finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+        run.kill()
+    assert run.returncode == BUSY, (out, err)
+    assert "Traceback" not in out + err and "FAILED" not in out
+    program = os.path.basename(os.path.realpath(sys.executable))
+    log = ktp_env.reports_dir / "last_run.log"
+    assert err.strip().splitlines() == [
+        f"not finished: the warehouse {ktp_env.warehouse} was opened in another process (pid {holder.pid}, "
+        f"{program}) during the run; close that connection and run again: nothing was published "
+        f"(run log: {log})"
+    ]
+    assert not ktp_env.publish_dir.exists()
+
+
 _HOLD_LOCK = """
 import time
 from pipelines.run_lock import run_lock

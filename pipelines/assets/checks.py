@@ -80,7 +80,7 @@ def check_result(outcomes: list[SuiteOutcome], *, suite: str, blocking: bool = T
 def gx_ingested_file(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
     settings = ktp.resolve()
     with connect(settings, read_only=True) as conn:
-        scopes = gate.files_to_validate(conn)
+        scopes = gate.files_to_validate(conn, gate.current_rules(settings))
     outcomes = run_suites(
         settings, "ingested_file", scopes, asset="regency_extract", run_id=context.run.run_id
     )
@@ -100,7 +100,7 @@ def gx_ingested_file(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -
 def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
     settings = ktp.resolve()
     with connect(settings, read_only=True) as conn:
-        scopes = [(s, None) for s in gate.snapshots_to_validate(conn)]
+        scopes = [(s, None) for s in gate.snapshots_to_validate(conn, gate.current_rules(settings))]
     outcomes = run_suites(settings, "snapshot", scopes, asset="snapshot", run_id=context.run.run_id)
     return check_result(outcomes, suite="snapshot")
 

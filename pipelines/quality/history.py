@@ -33,8 +33,11 @@ create table if not exists {TABLE} (
     observed_value varchar,             -- JSON
     error          varchar,             -- set when the check could not be evaluated
     duration_s     double    not null,  -- of the whole suite run
-    docs_page      varchar
-)
+    docs_page      varchar,
+    rules_fingerprint varchar           -- the suite file and limits judged by (suites.rules_fingerprint)
+);
+-- a warehouse from before the column: its validations have none, so the gate has them made again
+alter table {TABLE} add column if not exists rules_fingerprint varchar;
 """
 
 
@@ -63,6 +66,7 @@ def append_all(warehouse: Path, outcomes: list[SuiteOutcome]) -> int:
             e.error,
             outcome.duration_s,
             str(outcome.docs_page) if outcome.docs_page else None,
+            outcome.rules_fingerprint or None,
         )
         for outcome in outcomes
         for e in outcome.expectations
@@ -71,5 +75,5 @@ def append_all(warehouse: Path, outcomes: list[SuiteOutcome]) -> int:
         return 0
     with duckdb.connect(str(warehouse)) as con:
         con.execute(DDL)
-        con.executemany(f"insert into {TABLE} values ({', '.join('?' * 14)})", rows)
+        con.executemany(f"insert into {TABLE} values ({', '.join('?' * 15)})", rows)
     return len(rows)

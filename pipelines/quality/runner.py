@@ -22,7 +22,13 @@ from pipelines.quality import context as gx_ctx
 from pipelines.quality import gx_duckdb, history
 from pipelines.quality.parameters import suite_parameters
 from pipelines.quality.quiet import without_batch_hint
-from pipelines.quality.suites import SEVERITIES, expectation_configs, load_suite_spec, render_batch_query
+from pipelines.quality.suites import (
+    SEVERITIES,
+    expectation_configs,
+    load_suite_spec,
+    render_batch_query,
+    rules_fingerprint,
+)
 from pipelines.settings import EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,7 @@ class SuiteOutcome:
     docs_page: Path | None
     docs_index: Path | None
     parameters: dict[str, Any] = field(default_factory=dict)
+    rules_fingerprint: str = ""  # suites.rules_fingerprint: the suite file and limits it was judged by
 
     @property
     def success(self) -> bool:
@@ -143,6 +150,7 @@ def run_suites(
     if not resolved:
         return []
     limits = suite_parameters(settings, parameters)
+    fingerprint = rules_fingerprint(suite_name, limits, expectations_dir)
     outcomes: list[SuiteOutcome] = []
     with _gx_lock:
         context = gx_ctx.gx_context(settings.reports_dir)
@@ -185,6 +193,7 @@ def run_suites(
                     docs_page=_docs_path(context, result_id),
                     docs_index=gx_ctx.data_docs_dir(settings.reports_dir) / "index.html",
                     parameters={k: values[k] for k in sorted(values)},
+                    rules_fingerprint=fingerprint,
                 )
             )
     history.append_all(settings.warehouse, outcomes)
