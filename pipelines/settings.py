@@ -136,8 +136,6 @@ def _check_spark(env: Mapping[str, str]) -> None:
 def check_environment(env: Mapping[str, str]) -> None:
     """Every KTP_* setting that Settings does not carry, checked with the rest before any work starts."""
     _check_spark(env)
-    _number(env, "KTP_OUTLIER_Z", None, 1e-9, 1e6, "a positive number, e.g. 3.5")
-    _number(env, "KTP_POPULATION_TOLERANCE", None, 0.0, 1.0, _RATE)
     level = (env.get("KTP_LOG_LEVEL") or "").strip()
     if level and level.upper() not in LOG_LEVELS:
         raise ConfigError("KTP_LOG_LEVEL", level, "one of " + ", ".join(LOG_LEVELS))
@@ -160,6 +158,10 @@ class Settings:
     # What builds the tables: DuckDB in the warehouse file, or Spark beside it (spark_dir).
     engine: str = "duckdb"
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    # Limits of the (non-blocking) warnings suite: a district's modified z-score above which its change
+    # is reported, and the largest relative gap to Dukcapil's published population.
+    outlier_z: float = 3.5
+    population_tolerance: float = 0.10
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, str] | None = None) -> Settings:
@@ -181,6 +183,8 @@ class Settings:
             duckdb_memory_limit=_memory_limit(env),
             duckdb_threads=_threads(env),
             max_reject_rate=_number(env, "KTP_MAX_REJECT_RATE", 0.05, 0.0, 1.0, _RATE),
+            outlier_z=_number(env, "KTP_OUTLIER_Z", 3.5, 1e-9, 1e6, "a positive number, e.g. 3.5"),
+            population_tolerance=_number(env, "KTP_POPULATION_TOLERANCE", 0.10, 0.0, 1.0, _RATE),
             zone_kuning_min_pct=kuning,
             zone_hijau_min_pct=hijau,
             target_date=_target_date(env),

@@ -7,35 +7,26 @@ Every value comes from here, so one environment variable changes a limit everywh
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pipelines.ingest.contract import REGENCIES, REQUIRED_COLUMNS, dotted_regency
-
-DEFAULT_MAX_REJECT_RATE = 0.05
-DEFAULT_OUTLIER_Z = 3.5
-DEFAULT_POPULATION_TOLERANCE = 0.10
-
-
-def _env_float(var: str, default: float) -> float:
-    raw = os.environ.get(var)
-    return float(raw) if raw not in (None, "") else default
+from pipelines.settings import Settings
 
 
 def suite_parameters(settings: Any = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Values for every parameter a suite file may name.
 
-    `settings` (pipelines.settings.Settings) wins over the environment for the limits it carries;
-    `overrides` wins over both (tests, or a one-off run with a different limit).
+    The limits are `settings`' (pipelines.settings.Settings), or the environment's read by Settings when
+    `settings` carries only paths; `overrides` wins over both (tests, or a one-off run with a different
+    limit).
     """
+    # The limits as Settings parsed and checked them; a caller with only the paths (the quality CLI, tests)
+    # gets them from the environment the same way.
+    limits = settings if isinstance(settings, Settings) else Settings.from_env()
     params: dict[str, Any] = {
-        "max_reject_rate": getattr(
-            settings, "max_reject_rate", _env_float("KTP_MAX_REJECT_RATE", DEFAULT_MAX_REJECT_RATE)
-        ),
-        # Modified z-score (Iglewicz & Hoaglin) above which a district's change is reported.
-        "outlier_z": _env_float("KTP_OUTLIER_Z", DEFAULT_OUTLIER_Z),
-        # Largest accepted relative gap between the registry and Dukcapil's published population.
-        "population_tolerance": _env_float("KTP_POPULATION_TOLERANCE", DEFAULT_POPULATION_TOLERANCE),
+        "max_reject_rate": limits.max_reject_rate,
+        "outlier_z": limits.outlier_z,
+        "population_tolerance": limits.population_tolerance,
         "required_columns": list(REQUIRED_COLUMNS),
         "regency_codes": [dotted_regency(code) for code in REGENCIES],
     }
