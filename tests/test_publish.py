@@ -71,22 +71,37 @@ def test_publish_writes_every_mart_as_parquet_and_csv_with_a_manifest(warehouse:
             for m in ("coverage_regency", "ingest_summary", "reject_reasons")
             for ext in ("csv", "parquet")
         ]
-        + ["manifest.json"]
+        + ["ktp_marts.xlsx", "datapackage.json", "manifest.json"]
     )
     on_disk = json.loads((pub / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk == manifest
     assert manifest["run_id"] == "run-1"
     assert manifest["code_list_version"] == CODE_LIST
-    assert manifest["validation"] == VALIDATION
+    # the validation as given, and the PII scan's result over every other file and the manifest itself
+    *given, pii = manifest["validation"].pop("checks")
+    assert manifest["validation"] == VALIDATION and given == []
+    assert pii == {
+        "check": "pii_scan",
+        "blocking": True,
+        "passed": True,
+        "files_scanned": sorted(p.name for p in pub.iterdir() if p.name != "manifest.json")
+        + ["manifest.json"],
+    }
     assert manifest["snapshots"] == ["2025-03-31", "2025-06-30"]
     assert manifest["published_at"].endswith("Z")
     expected_rows = {"coverage_regency": 4, "ingest_summary": 4, "reject_reasons": 3}
-    assert len(manifest["files"]) == 6
+    assert len(manifest["files"]) == 8
     con = duckdb.connect()
     for entry in manifest["files"]:
         path = pub / entry["file"]
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert entry["bytes"] == path.stat().st_size
+        if entry["format"] == "xlsx":
+            assert (entry["mart"], entry["rows"]) == (None, sum(expected_rows.values()))
+            continue
+        if entry["format"] == "json":
+            assert (entry["file"], entry["mart"], entry["rows"]) == ("datapackage.json", None, None)
+            continue
         assert entry["rows"] == expected_rows[entry["mart"]]
         reader = "read_parquet" if entry["format"] == "parquet" else "read_csv"
         assert con.execute(f"select count(*) from {reader}('{path}')").fetchone()[0] == entry["rows"]
@@ -124,7 +139,7 @@ def test_files_are_sorted_by_key_and_csv_is_plain_for_excel(warehouse: Path, tmp
         reasons = [r[2] for r in csv.reader(fh)][1:]
     assert reasons == sorted(reasons)
     manifest = json.loads((pub / "manifest.json").read_text(encoding="utf-8"))
-    assert {f["mart"] for f in manifest["files"]} == {"coverage_regency", "reject_reasons"}
+    assert {f["mart"] for f in manifest["files"]} == {"coverage_regency", "reject_reasons", None}
 
 
 def test_a_second_publication_is_swapped_in_and_old_releases_are_pruned(tmp_path: Path):
@@ -227,6 +242,7 @@ def test_a_planted_nik_blocks_the_publication_and_changes_nothing(warehouse: Pat
     assert hits == {
         ("coverage_regency.parquet", "area_name", NIK_VALUE),
         ("coverage_regency.csv", "area_name", NIK_VALUE),
+        ("ktp_marts.xlsx", "coverage_regency!area_name", NIK_VALUE),  # its sheet
     }
     assert NIK_A not in str(blocked.value)
     assert "650101******0001" in str(blocked.value)
@@ -245,6 +261,7 @@ def test_an_identifier_column_blocks_the_publication_and_changes_nothing(warehou
     assert {(f.file.name, f.column, f.kind) for f in blocked.value.findings} == {
         ("outreach_contacts.parquet", "nama", IDENTIFIER_COLUMN),
         ("outreach_contacts.csv", "nama", IDENTIFIER_COLUMN),
+        ("ktp_marts.xlsx", "outreach_contacts!nama", IDENTIFIER_COLUMN),
     }
 
 
@@ -375,7 +392,11 @@ def test_validation_outcome_naming_checks_does_not_block_the_manifest(warehouse:
     manifest = publish_marts(
         warehouse, tmp_path / "pub", run_id="r", code_list_version=CODE_LIST, validation=validation
     )
-    assert manifest["validation"] == validation
+    *given, pii = manifest["validation"]["checks"]
+    assert given == validation["checks"] and pii["check"] == "pii_scan" and pii["passed"] is True
+    assert {k: v for k, v in manifest["validation"].items() if k != "checks"} == {
+        k: v for k, v in validation.items() if k != "checks"
+    }
     # Keys that do name personal data are still caught in JSON.
     (tmp_path / "other").mkdir()
     rows = [{"nama_lgkp": "x"}, {"nik": "x"}, {"nik": "y"}]
