@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from pipelines import preflight, run_log, up_to_date
@@ -34,6 +35,7 @@ from pipelines.out_of_memory import advice, is_out_of_memory
 from pipelines.publish import report_stamp
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
+from pipelines.quality.standing_warnings import standing_warnings
 from pipelines.run_lock import RunLockTimeout, run_lock
 from pipelines.settings import ConfigError, Settings
 
@@ -202,6 +204,9 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         # Nothing changed since the current publication: not even the code location is loaded.
         outcome.published = outcome.up_to_date = True
         outcome.files_unchanged = len(inventory.extracts)
+        # No check ran, but the publication still has its warnings: those of the marts' last validation.
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            outcome.warnings = [Problem("check", what, message) for what, message in standing_warnings(conn)]
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
 

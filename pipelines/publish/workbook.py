@@ -61,7 +61,7 @@ def write_workbook(
             sheet = book.add_worksheet(mart)
             columns = list(parquet.columns)
             writers = []
-            for name, kind in columns:
+            for _name, kind in columns:
                 kind = kind.upper()
                 if m := _DECIMAL.fullmatch(kind):
                     scale = int(m.group(1))
