@@ -401,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         check_engine(settings)
+        preflight.check_raw_dir(settings)
         preflight.check_writable(settings)
     except (ConfigError, preflight.NotWritable) as e:
         # Before anything is read or written: one line, and a status of its own.
@@ -443,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     for p in outcome.problems:
         print(f"FAILED   {p.stage:8} {p.what}: {p.message}")
     docs = settings.reports_dir / "data_docs" / "index.html"
-    print(f"validation report: {docs}")
+    if docs.is_file():  # no check ran yet on a new deployment that stopped before them
+        print(f"validation report: {docs}")
     print(f"run summary: {summary}")
     print(f"run log: {log}")
     if outcome.up_to_date:
