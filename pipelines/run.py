@@ -192,7 +192,11 @@ def run_pipeline(
     With `progress`, says what it does as it goes (pipelines/progress.py). The outcome is also written to
     <reports>/last_run.json.
     """
-    outcome = _run_pipeline(settings, instance, publish=publish, progress=progress or Progress(quiet=True))
+    progress = progress or Progress(quiet=True)
+    try:
+        outcome = _run_pipeline(settings, instance, publish=publish, progress=progress)
+    finally:
+        progress.close()  # the bar goes, whatever happened
     outcome.release = report_stamp.publication_of(report_stamp.current_manifest(settings))[0]
     write_report(settings, outcome)
     return outcome
