@@ -183,8 +183,9 @@ def build_datapackage(
             "Disdukcapil Provinsi Kalimantan Utara: KTP-el recording coverage by area, age cohort and sex, "
             "the unrecorded residents' villages for outreach, and the regency extracts' accounting, for "
             f"snapshots {', '.join(snapshots)}. Aggregates only: no NIK, name or other personal data. "
-            "Text cells of the CSVs and the workbook that begin with =, +, -, @, a tab or a carriage "
-            "return carry a leading ' so that no spreadsheet runs them as a formula."
+            "Text cells of the CSVs that begin with =, +, -, @, a tab or a carriage return carry a "
+            "leading ' so that no spreadsheet runs them as a formula; the Parquet files and the "
+            "workbook (whose text cells are never formulas) keep the values as they are."
         ),
         "version": _version(snapshots, files, workbook),
         "licenses": [LICENSE],
