@@ -7,6 +7,7 @@ from pipelines.assets.ingestion import extract_inventory, regency_extract
 from pipelines.assets.marts import dbt_marts
 from pipelines.assets.publication import audit_reports, published
 from pipelines.jobs import audit_reports_job, build_and_publish_job, judge_extracts_job, land_extract_job
+from pipelines.progress import progress_logger
 from pipelines.resources import KtpSettings, WarehouseRunLock
 from pipelines.run_log import console_logger, file_logger
 from pipelines.sensors import new_extracts, rebuild_after_landing
@@ -25,6 +26,7 @@ defs = dg.Definitions(
     # Steps run one after another in the run's own process: DuckDB takes one writer per file, and
     # a subprocess per step would only add start-up cost on two cores.
     executor=dg.in_process_executor,
-    # The headless run points `run_file` at <reports>/last_run.log and keeps traces off the console.
-    loggers={"console": console_logger, "run_file": file_logger},
+    # The headless run points `run_file` at <reports>/last_run.log and keeps traces off the console;
+    # `progress` turns step events into its progress lines.
+    loggers={"console": console_logger, "run_file": file_logger, "progress": progress_logger},
 )

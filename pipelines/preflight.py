@@ -15,10 +15,22 @@ from pathlib import Path
 import duckdb
 
 from pipelines.publish.releases import link_path
-from pipelines.settings import Settings
+from pipelines.settings import ConfigError, Settings
 
 # DuckDB's IO error names the holder: 'Conflicting lock is held in /usr/bin/python3.11 (PID 3535)'.
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def check_raw_dir(settings: Settings) -> None:
+    """The extracts' folder must be there: a run on nothing would only say that nothing was found."""
+    if not settings.raw_dir.is_dir():
+        given = os.environ.get("KTP_RAW_DIR") or str(settings.raw_dir)
+        raise ConfigError(
+            "KTP_RAW_DIR",
+            given,
+            "not a directory; give the folder of the extracts, "
+            "<dir>/<YYYY-MM-DD>/<regency code>_*.csv|xlsx (or --raw-dir)",
+        )
 
 
 class NotWritable(Exception):

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,20 +23,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from pipelines import preflight, run_log, up_to_date
 from pipelines.dbt_manifest import parsing_in_background
 from pipelines.engines import check_engine
 from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import land_all
+from pipelines.ingest.landing import Landed, land_all
 from pipelines.masking import scrub_digits
 from pipelines.out_of_memory import advice, is_out_of_memory
+from pipelines.progress import Progress, showing
 from pipelines.publish import report_stamp
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import import_gx_in_background
+from pipelines.quality.standing_warnings import standing_warnings
 from pipelines.run_lock import RunLockTimeout, run_lock
 from pipelines.settings import ConfigError, Settings
+from pipelines.warehouse import connect
 
 # Exit statuses: 0 published (or nothing changed), 1 not published, 2 a setting cannot be used,
 # 4 the warehouse is busy (another run kept it past KTP_LOCK_WAIT_SECONDS, or another process has it
@@ -170,22 +175,36 @@ def _run_config(settings: Settings) -> dict:
         "loggers": {
             "console": {"config": {"log_level": level, "trace_file": log}},
             "run_file": {"config": {"path": log}},
+            "progress": {},
         }
     }
 
 
-def run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool = True) -> RunOutcome:
+def run_pipeline(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    *,
+    publish: bool = True,
+    progress: Progress | None = None,
+) -> RunOutcome:
     """Ingest every file, resolve every snapshot, then (unless `publish` is False) build, check, publish.
 
-    The outcome is also written to <reports>/last_run.json.
+    With `progress`, says what it does as it goes (pipelines/progress.py). The outcome is also written to
+    <reports>/last_run.json.
     """
-    outcome = _run_pipeline(settings, instance, publish=publish)
+    progress = progress or Progress(quiet=True)
+    try:
+        outcome = _run_pipeline(settings, instance, publish=publish, progress=progress)
+    finally:
+        progress.close()  # the bar goes, whatever happened
     outcome.release = report_stamp.publication_of(report_stamp.current_manifest(settings))[0]
     write_report(settings, outcome)
     return outcome
 
 
-def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: bool) -> RunOutcome:
+def _run_pipeline(
+    settings: Settings, instance: dg.DagsterInstance, *, publish: bool, progress: Progress
+) -> RunOutcome:
     run_config = _run_config(settings)
     outcome = RunOutcome(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     inventory = scan(settings.raw_dir)
@@ -206,6 +225,9 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         # Nothing changed since the current publication: not even the code location is loaded.
         outcome.published = outcome.up_to_date = True
         outcome.files_unchanged = len(inventory.extracts)
+        # No check ran, but the publication still has its warnings: those of the marts' last validation.
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            outcome.warnings += [Problem("check", what, message) for what, message in standing_warnings(conn)]
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
 
@@ -216,8 +238,19 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         # GIL, and the dbt build, a process of its own, leaves this process idle for longer than GX takes.
         started = time.perf_counter()
         landing_run = f"landing-{uuid.uuid4()}"
+        progress.begin("landing", total=len(inventory.extracts))
+
+        def landed_one(result: Landed) -> None:
+            progress.file_landed(result.source_file, result.status, result.rows, result.seconds, result.error)
+
+        def land() -> tuple[list[Landed], list[str], float]:
+            results, dropped = land_all(
+                settings.landing_dir, inventory, run_id=landing_run, on_landed=landed_one
+            )
+            return results, dropped, time.perf_counter() - started
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing") as background:
-            landing = background.submit(land_all, settings.landing_dir, inventory, run_id=landing_run)
+            landing = background.submit(land)
             # What both GX's thread and this one import is imported here first: two threads importing
             # one module at once can meet it half-initialised (sqlalchemy.orm.exc, seen once in 68 runs).
             import pandas  # noqa: F401
@@ -226,7 +259,7 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
             from pipelines.assets.ingestion import landed_metadata, regency_extract
             from pipelines.definitions import defs
 
-            landed, dropped = landing.result()
+            landed, dropped, landing_seconds = landing.result()
         import_gx_in_background()
         fault_point("after_landing")  # crash tests: every file landed, nothing judged yet
         outcome.runs.append(
@@ -234,6 +267,14 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         )
         outcome.run_ids.append(landing_run)
         outcome.files_dropped = dropped
+        counts = Counter(r.status for r in landed)
+        progress.stage(
+            "landing",
+            landing_seconds,
+            detail=f"{counts['landed']} landed, {counts['unchanged']} unchanged, {counts['refused']} refused",
+        )
+        # Rejected rows are known once dbt has judged the files: said as soon as it has.
+        progress.after_step["dbt_marts"] = lambda: _say_judged(settings, progress, landed)
         for result in landed:
             if result.status == "refused":
                 outcome.problems.append(
@@ -269,9 +310,10 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
 
         def launch(job: str) -> dg.ExecuteInProcessResult:
             started = time.perf_counter()
-            result = defs.resolve_job_def(job).execute_in_process(
-                instance=instance, raise_on_error=False, run_config=run_config
-            )
+            with showing(progress):
+                result = defs.resolve_job_def(job).execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=run_config
+                )
             outcome.runs.append(
                 {"job": job, "partition": None, "seconds": round(time.perf_counter() - started, 3)}
             )
@@ -291,6 +333,21 @@ def _run_pipeline(settings: Settings, instance: dg.DagsterInstance, *, publish: 
         outcome.record(launch("write_audit_reports"), "reports", "audit_reports")
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome
+
+
+def _say_judged(settings: Settings, progress: Progress, landed: list[Landed]) -> None:
+    """A line per file landed in this run, with its rows as dbt judged them."""
+    files = [r.source_file for r in landed if r.status == "landed"]
+    if not files:
+        return
+    with connect(settings, read_only=True) as conn:
+        rows = conn.execute(
+            "select source_file, rows_read, rows_loaded, rows_rejected from ingest.files "
+            "where list_contains(?, source_file) order by snapshot_date, regency_code",
+            [files],
+        ).fetchall()
+    for source_file, read, loaded, rejected in rows:
+        progress.file_judged(source_file, read or 0, loaded or 0, rejected or 0)
 
 
 def report_path(settings: Settings) -> Path:
@@ -352,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         check_engine(settings)
+        preflight.check_raw_dir(settings)
         preflight.check_writable(settings)
     except (ConfigError, preflight.NotWritable) as e:
         # Before anything is read or written: one line, and a status of its own.
@@ -369,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             log = run_log.start(settings)
             try:
                 with dagster_instance() as instance:
-                    outcome = run_pipeline(settings, instance)
+                    outcome = run_pipeline(settings, instance, progress=Progress(sys.stdout))
             except Exception as e:
                 # Not a failed step (those are reported below) but the run itself: one line here, the
                 # trace in the log.
@@ -400,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     for p in outcome.problems:
         print(f"FAILED   {p.stage:8} {p.what}: {p.message}")
     docs = settings.reports_dir / "data_docs" / "index.html"
-    print(f"validation report: {docs}")
+    if docs.is_file():  # no check ran yet on a new deployment that stopped before them
+        print(f"validation report: {docs}")
     print(f"run summary: {summary}")
     print(f"run log: {log}")
     if outcome.up_to_date:

@@ -13,15 +13,18 @@ import json
 import os
 import re
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
+from pipelines.publish.mart_keys import MART_KEYS, order_by_clause
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support.extracts import people, write_csv
+from tests.support.readme import snippet
 
 SNAPSHOTS = ["2026-03-31", "2026-09-30"]
 SAMPLE = REPO_ROOT / "data" / "raw"
@@ -131,6 +134,145 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     ]  # fmt: skip
 
 
+def _published_marts(settings):
+    """Every published mart as the warehouse holds it, in the published order, with its column types."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        marts = {}
+        for mart in MART_KEYS:
+            typed = conn.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                [mart],
+            ).fetchall()
+            order = order_by_clause(mart, [c for c, _ in typed])
+            marts[mart] = (typed, conn.execute(f"select * from marts.{mart} {order}").fetchall())
+        return marts
+
+
+def test_the_data_package_validates_with_frictionless_and_describes_every_file(deployment):
+    from frictionless import validate
+
+    publish_dir = deployment["settings"].publish_dir
+    report = validate(str(publish_dir / "datapackage.json"))
+    assert report.valid, report.flatten(["taskNumber", "rowNumber", "fieldName", "type", "note"])[:10]
+    package = json.loads((publish_dir / "datapackage.json").read_text(encoding="utf-8"))
+    assert {"name", "title", "version", "licenses", "sources", "description"} <= package.keys()
+    resources = {r["name"]: r for r in package["resources"]}
+    # every file of the release is a resource (the workbook once per sheet), but the package itself
+    published = {p.name for p in Path(os.path.realpath(publish_dir)).iterdir()} - {"datapackage.json"}
+    assert {r["path"] for r in resources.values()} == published
+    marts = _published_marts(deployment["settings"])
+    for mart, (typed, rows) in marts.items():
+        for name in (mart, f"{mart}-parquet", f"{mart}-xlsx"):
+            schema = resources[name]["schema"]
+            assert [f["name"] for f in schema["fields"]] == [c for c, _ in typed]
+            assert schema["primaryKey"] == list(MART_KEYS[mart])
+            assert all(f.get("description") for f in schema["fields"]), name  # from the dbt YAML
+        fields = {f["name"]: f for f in resources[mart]["schema"]["fields"]}
+        for column, kind in typed:
+            if column.endswith("_code") or kind == "VARCHAR":
+                assert fields[column]["type"] == "string", (mart, column)
+        # the rows frictionless read are the warehouse's
+        task = next(t for t in report.tasks if t.name == mart)
+        assert task.stats["rows"] == len(rows)
+    assert resources["coverage_village"]["schema"]["fields"][1]["constraints"]["pattern"].startswith("65")
+    zone = next(f for f in resources["coverage_district"]["schema"]["fields"] if f["name"] == "zone")
+    assert zone["constraints"]["enum"] == ["merah", "kuning", "hijau"]
+    assert (
+        resources["coverage_regency"]["hash"]
+        == "sha256:" + hashlib.sha256((publish_dir / "coverage_regency.csv").read_bytes()).hexdigest()
+    )
+
+
+def test_the_readme_reads_the_marts_with_their_types_in_pandas_and_polars(deployment):
+    import polars as pl
+
+    settings = deployment["settings"]
+    marts = _published_marts(settings)
+    (typed, rows) = marts["coverage_regency"]
+    want = [dict(zip([c for c, _ in typed], r, strict=True)) for r in rows]
+    for first_line in ("# pandas, with the types", "# polars, with the types"):
+        code = snippet("python", first_line)
+        assert 'published = "data/published"' in code
+        names: dict = {}
+        exec(code.replace('"data/published"', repr(str(settings.publish_dir))), names)  # noqa: S102
+        regency, trend = names["regency"], names["trend"]
+        if first_line.startswith("# pandas"):
+            assert str(regency["area_code"].dtype) == "string" and str(regency["bps_code"].dtype) == "string"
+            assert str(regency["coverage_pct"].dtype) == "float64"
+            assert str(regency["population"].dtype) == "Int64"
+            assert str(trend["coverage_pct"].dtype) == "float64"
+            assert str(trend["on_track"].dtype) == "bool"
+            got = regency.to_dict("records")
+        else:
+            assert regency.schema["area_code"] == pl.String and regency.schema["parent_code"] == pl.String
+            assert regency.schema["snapshot_date"] == pl.Date
+            assert isinstance(trend.schema["coverage_pct"], pl.Decimal)
+            got = regency.to_dicts()
+        assert [r["area_code"] for r in got] == [r["area_code"] for r in want]
+        assert [r["parent_code"] for r in got] == ["65"] * len(want)
+        for g, w in zip(got, want, strict=True):
+            assert g["population"] == w["population"]
+            assert g["coverage_pct"] == float(w["coverage_pct"])
+            assert str(g["snapshot_date"])[:10] == w["snapshot_date"].isoformat()
+
+
+def test_the_workbook_holds_every_mart_with_typed_cells(deployment):
+    import openpyxl
+
+    settings = deployment["settings"]
+    book = openpyxl.load_workbook(settings.publish_dir / "ktp_marts.xlsx")
+    marts = _published_marts(settings)
+    assert book.sheetnames == list(MART_KEYS)
+    for mart, (typed, rows) in marts.items():
+        sheet = book[mart]
+        assert sheet.freeze_panes == "A2"
+        cells = list(sheet.iter_rows())
+        assert [c.value for c in cells[0]] == [c for c, _ in typed]
+        assert len(cells) - 1 == len(rows)
+        for row, want in zip(cells[1:], rows, strict=True):
+            for cell, (column, kind), value in zip(row, typed, want, strict=True):
+                if value is None:
+                    assert cell.value is None, (mart, column)
+                elif kind == "VARCHAR":  # codes too: text, never a number or a formula
+                    assert (cell.data_type, cell.value) == ("s", value), (mart, column)
+                elif kind == "DATE":
+                    assert cell.is_date and cell.value.date() == value and cell.number_format == "yyyy-mm-dd"
+                elif kind == "BOOLEAN":
+                    assert cell.data_type == "b" and cell.value is value
+                elif kind.startswith("DECIMAL"):
+                    assert (
+                        cell.data_type == "n" and cell.value == float(value) and cell.number_format == "0.00"
+                    )
+                else:
+                    assert cell.data_type == "n" and cell.value == value and isinstance(cell.value, int)
+
+
+def test_the_manifest_lists_every_blocking_check_with_its_result(deployment):
+    settings = deployment["settings"]
+    manifest = json.loads((settings.publish_dir / "manifest.json").read_text(encoding="utf-8"))
+    checks = manifest["validation"]["checks"]
+    assert all(c["blocking"] is True and c["passed"] is True for c in checks)
+    suites = [c for c in checks if c["check"] == "gx_suite"]
+    files = sorted((c["snapshot_date"], c["regency_code"]) for c in suites if c["suite"] == "ingested_file")
+    assert files == sorted(
+        tuple(r) for r in _query(settings, "select snapshot_date::varchar, regency_code from ingest.files")
+    )
+    assert sorted(c["snapshot_date"] for c in suites if c["suite"] == "snapshot") == SNAPSHOTS
+    (marts,) = [c for c in suites if c.get("suite") == "marts"]
+    assert marts["name"] == "gx_marts" and marts["expectations"] > 0
+    # every error-severity dbt test of the build, by its asset and name, as Dagster knows them
+    from pipelines.assets.marts import dbt_marts
+
+    blocking = {
+        f"{spec.asset_key.to_user_string()}:{spec.name}" for spec in dbt_marts.check_specs if spec.blocking
+    }
+    listed = {f"{c['asset']}:{c['name']}" for c in checks if c["check"] == "dbt_test"}
+    assert listed == blocking and len(listed) > 50
+    (pii,) = [c for c in checks if c["check"] == "pii_scan"]
+    assert sorted(pii["files_scanned"]) == sorted([f["file"] for f in manifest["files"]] + ["manifest.json"])
+
+
 def test_dbt_parses_the_project_once_per_warehouse(deployment):
     """The build and the docs reuse the parse made in the background while the files were loading."""
     log = (deployment["settings"].dbt_target_dir / "dbt.log").read_text(encoding="utf-8")
@@ -233,6 +375,10 @@ def test_rerun_with_nothing_changed_rebuilds_nothing(deployment):
     outcome = _rerun(deployment)
     assert outcome.ok and outcome.up_to_date
     assert outcome.run_ids == []  # not even a Dagster run was needed
+    # what it says is the current publication's state: the warnings the full run reported
+    assert deployment["first"].warnings and outcome.warnings == deployment["first"].warnings
+    report = json.loads((settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))
+    assert report["warnings"] == [asdict(w) for w in deployment["first"].warnings]
     assert (outcome.files_loaded, outcome.files_unchanged) == (0, 10)
     assert _publication_fingerprint(settings.publish_dir) == before
 

@@ -71,22 +71,37 @@ def test_publish_writes_every_mart_as_parquet_and_csv_with_a_manifest(warehouse:
             for m in ("coverage_regency", "ingest_summary", "reject_reasons")
             for ext in ("csv", "parquet")
         ]
-        + ["manifest.json"]
+        + ["ktp_marts.xlsx", "datapackage.json", "manifest.json"]
     )
     on_disk = json.loads((pub / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk == manifest
     assert manifest["run_id"] == "run-1"
     assert manifest["code_list_version"] == CODE_LIST
-    assert manifest["validation"] == VALIDATION
+    # the validation as given, and the PII scan's result over every other file and the manifest itself
+    *given, pii = manifest["validation"].pop("checks")
+    assert manifest["validation"] == VALIDATION and given == []
+    assert pii == {
+        "check": "pii_scan",
+        "blocking": True,
+        "passed": True,
+        "files_scanned": sorted(p.name for p in pub.iterdir() if p.name != "manifest.json")
+        + ["manifest.json"],
+    }
     assert manifest["snapshots"] == ["2025-03-31", "2025-06-30"]
     assert manifest["published_at"].endswith("Z")
     expected_rows = {"coverage_regency": 4, "ingest_summary": 4, "reject_reasons": 3}
-    assert len(manifest["files"]) == 6
+    assert len(manifest["files"]) == 8
     con = duckdb.connect()
     for entry in manifest["files"]:
         path = pub / entry["file"]
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert entry["bytes"] == path.stat().st_size
+        if entry["format"] == "xlsx":
+            assert (entry["mart"], entry["rows"]) == (None, sum(expected_rows.values()))
+            continue
+        if entry["format"] == "json":
+            assert (entry["file"], entry["mart"], entry["rows"]) == ("datapackage.json", None, None)
+            continue
         assert entry["rows"] == expected_rows[entry["mart"]]
         reader = "read_parquet" if entry["format"] == "parquet" else "read_csv"
         assert con.execute(f"select count(*) from {reader}('{path}')").fetchone()[0] == entry["rows"]
@@ -124,7 +139,7 @@ def test_files_are_sorted_by_key_and_csv_is_plain_for_excel(warehouse: Path, tmp
         reasons = [r[2] for r in csv.reader(fh)][1:]
     assert reasons == sorted(reasons)
     manifest = json.loads((pub / "manifest.json").read_text(encoding="utf-8"))
-    assert {f["mart"] for f in manifest["files"]} == {"coverage_regency", "reject_reasons"}
+    assert {f["mart"] for f in manifest["files"]} == {"coverage_regency", "reject_reasons", None}
 
 
 def test_a_second_publication_is_swapped_in_and_old_releases_are_pruned(tmp_path: Path):
@@ -227,6 +242,7 @@ def test_a_planted_nik_blocks_the_publication_and_changes_nothing(warehouse: Pat
     assert hits == {
         ("coverage_regency.parquet", "area_name", NIK_VALUE),
         ("coverage_regency.csv", "area_name", NIK_VALUE),
+        ("ktp_marts.xlsx", "coverage_regency!area_name", NIK_VALUE),  # its sheet
     }
     assert NIK_A not in str(blocked.value)
     assert "650101******0001" in str(blocked.value)
@@ -245,6 +261,7 @@ def test_an_identifier_column_blocks_the_publication_and_changes_nothing(warehou
     assert {(f.file.name, f.column, f.kind) for f in blocked.value.findings} == {
         ("outreach_contacts.parquet", "nama", IDENTIFIER_COLUMN),
         ("outreach_contacts.csv", "nama", IDENTIFIER_COLUMN),
+        ("ktp_marts.xlsx", "outreach_contacts!nama", IDENTIFIER_COLUMN),
     }
 
 
@@ -375,7 +392,11 @@ def test_validation_outcome_naming_checks_does_not_block_the_manifest(warehouse:
     manifest = publish_marts(
         warehouse, tmp_path / "pub", run_id="r", code_list_version=CODE_LIST, validation=validation
     )
-    assert manifest["validation"] == validation
+    *given, pii = manifest["validation"]["checks"]
+    assert given == validation["checks"] and pii["check"] == "pii_scan" and pii["passed"] is True
+    assert {k: v for k, v in manifest["validation"].items() if k != "checks"} == {
+        k: v for k, v in validation.items() if k != "checks"
+    }
     # Keys that do name personal data are still caught in JSON.
     (tmp_path / "other").mkdir()
     rows = [{"nama_lgkp": "x"}, {"nik": "x"}, {"nik": "y"}]
@@ -629,3 +650,86 @@ def test_no_csv_cell_can_start_a_formula_and_no_number_changes(warehouse: Path, 
     )  # fmt: skip
     assert row["nik_masked"] == "'=1**" and row["nama_lgkp_initials"] == "E."
     assert row["row_number"] == "1"
+
+
+def test_the_workbook_writes_formula_like_text_as_text_and_numbers_as_numbers(
+    warehouse: Path, tmp_path: Path
+):
+    import openpyxl
+
+    formula = '=HYPERLINK("http://x","y")'
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.coverage_regency set area_name = ? where area_code = '65.02'", [formula])
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1")
+    book = openpyxl.load_workbook(pub / "ktp_marts.xlsx")
+    assert book.sheetnames == ["coverage_regency", "ingest_summary", "reject_reasons"]
+    sheet = book["coverage_regency"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    (malinau,) = [r for r in rows if r["area_code"].value == "65.02"]
+    # a text cell, shown as it is: no formula (xlsx has no CSV-style quote to strip)
+    assert (malinau["area_name"].data_type, malinau["area_name"].value) == ("s", formula)
+    assert malinau["bps_code"].value == "6502" and malinau["bps_code"].data_type == "s"  # a code stays text
+    assert (malinau["wajib_ktp"].value, malinau["coverage_pct"].value) == (60000, 74.5)
+    assert malinau["pemula_coverage_pct"].value == 85.33333333333333  # a double as it is
+    assert malinau["snapshot_date"].value.date() == dt.date(2025, 3, 31)
+    assert malinau["on_track"].value is False
+    assert [r["on_track"].value for r in rows] == [False, False, None, True]  # NULL is an empty cell
+    assert sheet.freeze_panes == "A2"
+
+
+def test_the_same_marts_give_the_same_workbook_and_data_package_bytes(warehouse: Path, tmp_path: Path):
+    first = publish(warehouse, tmp_path / "a", "run-1")
+    second = publish(warehouse, tmp_path / "b", "run-2")
+    assert first["release"] != second["release"]
+    same = {f["file"]: f["sha256"] for f in first["files"]}
+    assert same == {f["file"]: f["sha256"] for f in second["files"]}
+    assert {"ktp_marts.xlsx", "datapackage.json"} <= same.keys()
+    make_warehouse(warehouse, version=2)  # other numbers: another version of the package
+    third = publish(warehouse, tmp_path / "c", "run-3")
+    versions = [json.loads((tmp_path / d / "datapackage.json").read_text())["version"] for d in "abc"]
+    assert versions[0] == versions[1] != versions[2] and versions[0].startswith("2025.06.30+")
+    assert {f["file"]: f["sha256"] for f in third["files"]}["ktp_marts.xlsx"] != same["ktp_marts.xlsx"]
+
+
+def test_frictionless_finds_a_file_that_does_not_match_its_data_package(warehouse: Path, tmp_path: Path):
+    from frictionless import validate
+
+    pub = tmp_path / "published"
+    publish(warehouse, pub, "run-1")
+    assert validate(str(pub / "datapackage.json")).valid
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for p in pub.iterdir():
+        (copy / p.name).write_bytes(p.read_bytes())
+    # a regency code that is not a dotted Kemendagri code, and bytes that are not the published ones
+    text = (copy / "reject_reasons.csv").read_text(encoding="utf-8").replace("65.01", "6501")
+    (copy / "reject_reasons.csv").write_text(text, encoding="utf-8")
+    report = validate(str(copy / "datapackage.json"))
+    errors = {(t.name, e.type) for t in report.tasks for e in t.errors}
+    assert not report.valid
+    assert {("reject_reasons", "constraint-error"), ("reject_reasons", "hash-count")} <= errors
+    assert {name for name, _ in errors} == {"reject_reasons"}
+
+
+def test_the_scan_reads_every_sheet_of_a_workbook_numbers_included(tmp_path: Path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "ok"
+    book.active.append(["area_code", "rows"])
+    book.active.append(["65.01", 12])
+    typed = book.create_sheet("typed")
+    typed.append(["area_code", "rows", "ratio"])
+    typed.append(["65.01", int(NIK_A), 0.1234567890123456])  # a NIK typed in as a number
+    listing = book.create_sheet("listing")
+    listing.append(["nama", "note"])
+    listing.append(["S. A.", f"see {NIK_B}"])
+    book.save(tmp_path / "book.xlsx")
+    found = sorted((f.column, f.kind, f.rows, f.example) for f in scan_for_pii(tmp_path))
+    assert found == [
+        ("listing!nama", IDENTIFIER_COLUMN, 1, None),
+        ("listing!note", NIK_VALUE, 1, "650102******0002"),
+        ("typed!rows", NIK_VALUE, 1, "650101******0001"),
+    ]

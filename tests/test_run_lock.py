@@ -6,6 +6,7 @@ session held by some other program stops a run with one line too, not a cascade 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,7 +15,15 @@ from bench.publication_state import publication_state
 from pipelines.run import BUSY
 from pipelines.run_lock import lock_path
 from pipelines.settings import REPO_ROOT, Settings
-from tests.support.incremental import S1, fresh_deployment, fresh_env, process_env, run, write_snapshot
+from tests.support.incremental import (
+    REGENCIES,
+    S1,
+    fresh_deployment,
+    fresh_env,
+    process_env,
+    run,
+    write_snapshot,
+)
 
 __all__ = ["fresh_env"]  # a fixture, used by name
 
@@ -45,6 +54,33 @@ def _holder_recorded(settings: Settings, timeout: float = 120) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("no run took the lock")
+
+
+def _assert_plain_progress(out: str, files: list[str], rows: int) -> None:
+    """Not a terminal: no bar, no escape code; a line per file landed and judged, then per stage."""
+    assert "\x1b" not in out and "\r" not in out and "━" not in out
+    lines = out.splitlines()
+    landed = [line for line in lines if line.startswith("landed   ")]
+    assert sorted(line.split(":")[0].split()[1] for line in landed) == sorted(files)
+    assert all(re.fullmatch(rf"landed   \S+: {rows} rows in \d+\.\d\d s", line) for line in landed)
+    judged = [re.fullmatch(r"judged   (\S+): (\d+) rows, (\d+) loaded, (\d+) rejected", x) for x in lines
+              if x.startswith("judged ")]  # fmt: skip
+    assert sorted(m[1] for m in judged) == sorted(files)
+    assert all(int(m[2]) == rows == int(m[3]) + int(m[4]) for m in judged)
+    stages = [
+        re.match(r"stage    ([^:]+(?:: \w+)?): (done|FAILED) in", x) for x in lines if x.startswith("stage ")
+    ]
+    assert all(stages) and {m[2] for m in stages} == {"done"}
+    names = [m[1] for m in stages]
+    assert names[:3] == ["landing", "inventory", "dbt build"] and names[-2:] == [
+        "publication",
+        "audit reports",
+    ]
+    assert {"checks: files", "checks: snapshots", "checks: marts"} <= set(names)
+    # each file's lines come as the work happens: landed, then the stages, judged right after dbt's
+    first_judged = lines.index(next(x for x in lines if x.startswith("judged ")))
+    assert lines.index(landed[-1]) < lines.index(next(x for x in lines if x.startswith("stage    dbt build")))
+    assert lines[first_judged - 1].startswith("stage    dbt build")
 
 
 def _releases(settings: Settings) -> list[str]:
@@ -81,6 +117,8 @@ def test_a_second_run_waits_for_the_first_and_a_third_that_may_not_wait_stops_at
     # The one that waited found the other's publication complete: it changed nothing.
     assert f"published to {ktp_env.publish_dir}" in ran[0]
     assert "nothing changed since the current publication" in waited[0]
+    _assert_plain_progress(ran[0], [f"{S1}/{code}_extract.csv" for code in REGENCIES], rows=40)
+    assert "stage " not in waited[0]  # nothing was done, so no stage to tell of
     assert len(_releases(ktp_env)) == 1
     assert lock_path(ktp_env).read_text(encoding="utf-8") == ""  # no holder named once all ended
 

@@ -174,3 +174,13 @@ def test_a_warehouse_folder_the_run_cannot_write_stops_it_with_one_line(tmp_path
         f"configuration error: KTP_WAREHOUSE={str(junk)!r}: DuckDB cannot open it for writing ("
     )
     assert junk.read_text() == "not a database" and not (tmp_path / "junk" / "ktp.landing").exists()
+    # A raw directory that is not there: one line, before anything is written.
+    env["KTP_WAREHOUSE"] = str(tmp_path / "w" / "ktp.duckdb")
+    env["KTP_RAW_DIR"] = str(tmp_path / "no-such-raw")
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        f"configuration error: KTP_RAW_DIR={str(tmp_path / 'no-such-raw')!r}: not a directory; give the "
+        "folder of the extracts, <dir>/<YYYY-MM-DD>/<regency code>_*.csv|xlsx (or --raw-dir)"
+    ]
+    assert not (tmp_path / "w").exists()  # not even the warehouse folder

@@ -21,8 +21,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -391,18 +391,31 @@ def forget_missing(landing: Path, inventory: Inventory) -> list[str]:
 
 
 def land_all(
-    landing: Path, inventory: Inventory, *, run_id: str | None = None, workers: int | None = None
+    landing: Path,
+    inventory: Inventory,
+    *,
+    run_id: str | None = None,
+    workers: int | None = None,
+    on_landed: Callable[[Landed], None] | None = None,
 ) -> tuple[list[Landed], list[str]]:
     """Land every partition of the inventory in parallel; returns what happened and what was dropped.
 
     Readers and the Parquet writer spend their time in Arrow's C++ code, which releases the GIL, so
-    threads give real parallelism without a process start per file.
+    threads give real parallelism without a process start per file. `on_landed` hears of each file as
+    it is done, in the order they finish; the results keep the inventory's order.
     """
     ensure_layout(landing)
     dropped = forget_missing(landing, inventory)
     work, unassigned = plan(inventory)
     workers = workers or max(1, min(len(work), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="land") as pool:
-        results = list(pool.map(lambda w: land_work(landing, w, run_id=run_id), work))
-    results += record_unassigned(landing, unassigned, run_id=run_id)
-    return results, dropped
+        futures = [pool.submit(land_work, landing, w, run_id=run_id) for w in work]
+        for future in as_completed(futures):
+            if on_landed is not None:
+                on_landed(future.result())
+        results = [f.result() for f in futures]
+    refused = record_unassigned(landing, unassigned, run_id=run_id)
+    if on_landed is not None:
+        for result in refused:
+            on_landed(result)
+    return results + refused, dropped

@@ -22,11 +22,17 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 @dataclass(frozen=True)
 class ExportedFile:
     file: str  # name inside the release
-    mart: str
-    format: str  # "parquet" | "csv"
-    rows: int
+    mart: str | None  # None for a file of the whole release (the workbook, the data package)
+    format: str  # "parquet" | "csv" | "xlsx" | "json"
+    rows: int | None
     bytes: int
     sha256: str
+    # (name, DuckDB type) of the mart's columns, in file order: what the data package describes
+    columns: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, path: Path, mart: str | None, fmt: str, rows: int | None, columns=()) -> ExportedFile:
+        return cls(path.name, mart, fmt, rows, path.stat().st_size, sha256_of(path), tuple(columns))
 
     def as_manifest_entry(self) -> dict[str, object]:
         return {
@@ -102,10 +108,7 @@ def export_mart(con: duckdb.DuckDBPyConnection, mart: str, dest: Path) -> list[E
     ).fetchone()
     if csv_rows != rows:
         raise PublishError(f"{mart}: parquet has {rows} rows but csv {csv_rows}")
-    return [
-        ExportedFile(p.name, mart, fmt, rows, p.stat().st_size, sha256_of(p))
-        for p, fmt in ((parquet, "parquet"), (csv, "csv"))
-    ]
+    return [ExportedFile.of(p, mart, fmt, rows, typed) for p, fmt in ((parquet, "parquet"), (csv, "csv"))]
 
 
 def snapshots_in(con: duckdb.DuckDBPyConnection, parquet_files: Sequence[Path]) -> list[str]:

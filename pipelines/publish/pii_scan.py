@@ -1,7 +1,9 @@
 """The PII scan: a blocking check on a staged release, usable on any directory.
 
-Parquet is scanned by DuckDB in one pass per file (every column cast to text and matched); CSV, JSON
-and any other file as text, so a file no parser accepts is still looked at.
+Parquet is scanned by DuckDB in one pass per file (every column cast to text and matched); an Excel
+workbook cell by cell, every sheet, its header row as column names (its XML is compressed, so a text
+scan of the file would see nothing); CSV, JSON and any other file as text, so a file no parser accepts
+is still looked at.
 """
 
 from __future__ import annotations
@@ -48,10 +50,14 @@ def scan_for_pii(directory: Path | str) -> list[Finding]:
     root = Path(directory)
     if not root.is_dir():
         raise NotADirectoryError(f"not a directory: {root}")
+    return scan_files(sorted(p for p in root.rglob("*") if p.is_file()))
+
+
+def scan_files(paths: list[Path]) -> list[Finding]:
     findings: list[Finding] = []
     con = duckdb.connect()
     try:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        for path in paths:
             suffix = path.suffix.lower()
             if suffix == ".parquet":
                 findings += _scan_parquet(con, path)
@@ -59,6 +65,8 @@ def scan_for_pii(directory: Path | str) -> list[Finding]:
                 findings += _scan_csv(path)
             elif suffix == ".json":
                 findings += _scan_json(path)
+            elif suffix in (".xlsx", ".xlsm"):
+                findings += _scan_xlsx(path)
             else:
                 findings += _scan_text(path)
     finally:
@@ -122,6 +130,52 @@ def _scan_csv(path: Path) -> list[Finding]:
                     examples.setdefault(column, mask_nik(nik))
     findings = [Finding(path, c, IDENTIFIER_COLUMN, rows) for c in header if looks_like_identifier_column(c)]
     findings += [Finding(path, c, NIK_VALUE, n, examples[c]) for c, n in counts.items()]
+    return findings
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell as the text a NIK would show in: numbers too, as a NIK typed into Excel becomes one."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return f"{value:.0f}" if 1e15 <= abs(value) < 1e16 else None
+    return str(value)
+
+
+def _scan_xlsx(path: Path) -> list[Finding]:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return _scan_text(path)  # not a workbook after all: still looked at
+    findings: list[Finding] = []
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = [str(h) if h is not None else "" for h in next(rows, ())]
+            where = f"{sheet.title}!"
+            counts: dict[str, int] = {}
+            examples: dict[str, str] = {}
+            n = 0
+            for row in rows:
+                n += 1
+                for i, value in enumerate(row):
+                    nik = find_nik(_cell_text(value) or "")
+                    if nik is not None:
+                        column = where + (header[i] if i < len(header) and header[i] else f"column_{i + 1}")
+                        counts[column] = counts.get(column, 0) + 1
+                        examples.setdefault(column, mask_nik(nik))
+            findings += [
+                Finding(path, where + c, IDENTIFIER_COLUMN, n)
+                for c in header
+                if looks_like_identifier_column(c)
+            ]
+            findings += [Finding(path, c, NIK_VALUE, k, examples[c]) for c, k in counts.items()]
+    finally:
+        book.close()
     return findings
 
 

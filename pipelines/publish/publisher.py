@@ -1,18 +1,26 @@
-"""publish_marts: export every mart to a staged release, scan it, then swap it in, or change nothing."""
+"""publish_marts: export every mart to a staged release, scan it, then swap it in, or change nothing.
+
+A release holds each mart as Parquet and CSV, the workbook (a sheet per mart), datapackage.json (their
+schemas) and manifest.json. The PII scan looks at every file; the manifest, which records the scan's
+result, is written after the scan of the others and scanned on its own.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.publish.datapackage import build_datapackage, write_datapackage
 from pipelines.publish.errors import PiiFoundError, PublishBlockedError
-from pipelines.publish.export import export_mart, open_warehouse, resolve_marts, snapshots_in
+from pipelines.publish.export import ExportedFile, export_mart, open_warehouse, resolve_marts, snapshots_in
 from pipelines.publish.faults import fault_point
 from pipelines.publish.fsio import fsync_tree
-from pipelines.publish.manifest import build_manifest, write_manifest
-from pipelines.publish.pii_scan import scan_for_pii
+from pipelines.publish.manifest import MANIFEST_NAME, build_manifest, write_manifest
+from pipelines.publish.pii_scan import scan_files, scan_for_pii
 from pipelines.publish.releases import ReleaseStore, release_name
+from pipelines.publish.workbook import write_workbook
 
 
 def publish_marts(
@@ -45,22 +53,31 @@ def publish_marts(
     with store.locked():
         staging = store.new_staging(name)
         try:
-            manifest = _stage(
-                Path(warehouse),
-                staging,
-                marts,
-                run_id,
-                name,
-                published_at,
-                code_list_version,
-                validation,
-                engine,
-            )
-            fault_point("after_export")
-            fsync_tree(staging)
+            files, snapshots = _stage(Path(warehouse), staging, marts, code_list_version)
             findings = scan_for_pii(staging)
             if findings:
                 raise PiiFoundError(findings)
+            pii = {
+                "check": "pii_scan",
+                "blocking": True,
+                "passed": True,
+                "files_scanned": sorted(f.file for f in files) + [MANIFEST_NAME],
+            }
+            manifest = build_manifest(
+                run_id=run_id,
+                release=name,
+                published_at=published_at,
+                code_list_version=code_list_version,
+                engine=engine,
+                snapshots=snapshots,
+                validation={**validation, "checks": [*validation.get("checks", []), pii]},
+                files=files,
+            )
+            findings = scan_files([write_manifest(manifest, staging)])
+            if findings:
+                raise PiiFoundError(findings)
+            fault_point("after_export")
+            fsync_tree(staging)
             release = store.finalize(staging, name)
         except BaseException:
             store.discard(staging)
@@ -73,33 +90,21 @@ def publish_marts(
 
 
 def _stage(
-    warehouse: Path,
-    staging: Path,
-    marts: Sequence[str] | None,
-    run_id: str,
-    name: str,
-    published_at: datetime,
-    code_list_version: str,
-    validation: Mapping[str, object],
-    engine: str,
-) -> dict[str, object]:
+    warehouse: Path, staging: Path, marts: Sequence[str] | None, code_list_version: str
+) -> tuple[list[ExportedFile], list[str]]:
+    """Every file of the release but the manifest; the files and the snapshots they hold."""
     con = open_warehouse(warehouse)
     try:
         files = []
         for mart in resolve_marts(con, marts):
             files += export_mart(con, mart, staging)
         snapshots = snapshots_in(con, [staging / f.file for f in files if f.format == "parquet"])
+        newest = dt.date.fromisoformat(max(snapshots)) if snapshots else dt.date(2000, 1, 1)
+        workbook = write_workbook(con, files, staging, created=newest)
     finally:
         con.close()
-    manifest = build_manifest(
-        run_id=run_id,
-        release=name,
-        published_at=published_at,
-        code_list_version=code_list_version,
-        engine=engine,
-        snapshots=snapshots,
-        validation=validation,
-        files=files,
+    package = build_datapackage(
+        files=files, workbook=workbook, snapshots=snapshots, code_list_version=code_list_version
     )
-    write_manifest(manifest, staging)
-    return manifest
+    path = write_datapackage(package, staging)
+    return [*files, workbook, ExportedFile.of(path, None, "json", None)], snapshots
