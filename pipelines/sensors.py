@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from pipelines.assets.ingestion import regency_extract, snapshot_partitions
 from pipelines.ingest.discovery import scan
+from pipelines.ingest.landed import landed_partitions, landed_version
 from pipelines.ingest.landing import plan
 from pipelines.jobs import audit_reports_job, build_and_publish_job, land_extract_job
 from pipelines.resources import KtpSettings
@@ -18,8 +20,9 @@ from pipelines.resources import KtpSettings
     jobs=[land_extract_job, build_and_publish_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        "Adds snapshot partitions and lands every extract file that is new or changed (files land in "
-        "parallel); when files were removed, rebuilds so that their rows leave the warehouse."
+        "Adds snapshot partitions and lands every extract file that is new or changed since it last "
+        "landed (files land in parallel); when landed files left the raw directory, rebuilds so that "
+        "their rows leave the warehouse."
     ),
 )
 def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.SensorResult:
@@ -28,13 +31,20 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
     work, _ = plan(inventory)
     # size + mtime of every candidate file is a cheap change signal; landing compares sha256 itself.
     seen: dict[str, list[int]] = json.loads(context.cursor) if context.cursor else {}
+    # What landed is known from the landing records, whoever landed it (`make run`, an earlier
+    # session): a new instance's empty cursor, or one from before a headless run, lands nothing again.
+    landed = landed_partitions(settings.landing_dir)
     current: dict[str, list[int]] = {}
     requests = []
     for item in work:
         paths = [item.extract.path] if item.extract else [p.path for p in item.problems]
         signature = [v for p in paths for v in (p.stat().st_size, p.stat().st_mtime_ns)]
         current[item.partition_key] = signature
-        if seen.get(item.partition_key) != signature:
+        if seen.get(item.partition_key) == signature:
+            continue
+        source_file = item.extract.source_file if item.extract else item.problems[0].source_file
+        # Read only for a file the cursor does not know as it is: steady ticks open no record.
+        if landed_version(landed.get(item.partition_key)) != (source_file, *signature):
             requests.append(
                 dg.RunRequest(
                     run_key=f"{item.partition_key}:{':'.join(map(str, signature))}",
@@ -42,7 +52,8 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
                     job_name=land_extract_job.name,
                 )
             )
-    removed = sorted(set(seen) - set(current))
+    # Landed and no longer in the raw directory: the build drops them (extract_inventory).
+    removed = sorted(set(landed) - set(current))
     if removed:
         requests.append(
             dg.RunRequest(
@@ -61,6 +72,10 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
     )
 
 
+# A build cancelled before it ran has not judged the landing.
+_CANCELLED = {dg.DagsterRunStatus.CANCELING, dg.DagsterRunStatus.CANCELED}
+
+
 @dg.asset_sensor(
     asset_key=regency_extract.key,
     jobs=[build_and_publish_job, audit_reports_job],
@@ -71,7 +86,20 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
     ),
 )
 def rebuild_after_landing(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
-    # Runs queue one at a time (dagster.yaml); a build finds every file landed before it started.
+    # Runs queue one at a time (dagster.yaml); a build finds every file landed before it started. So a
+    # build created after this landing (one asked for already, or a headless run's, recorded by
+    # pipelines/dagster_history.py) has it, and another would only publish the same release again.
+    later_builds = context.instance.get_run_records(
+        filters=dg.RunsFilter(
+            job_name=build_and_publish_job.name,
+            created_after=datetime.fromtimestamp(asset_event.timestamp, UTC),
+            statuses=[s for s in dg.DagsterRunStatus if s not in _CANCELLED],
+        ),
+        limit=1,
+    )
+    if later_builds:
+        yield dg.SkipReason(f"build {later_builds[0].dagster_run.run_id} was asked for after this landing")
+        return
     key = f"{asset_event.run_id}:{asset_event.timestamp}"
     yield dg.RunRequest(run_key=f"build:{key}", job_name=build_and_publish_job.name)
     yield dg.RunRequest(run_key=f"reports:{key}", job_name=audit_reports_job.name)
