@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -36,7 +36,8 @@ _RUN_BOUNDS = {DagsterEventType.RUN_START} | {
 @dataclass
 class Recorded:
     runs: int
-    events: int
+    events: int  # the runs' and the landings'
+    landings: int  # runless materializations of regency_extract partitions
     seconds: float
 
 
@@ -75,41 +76,44 @@ def record(source: dg.DagsterInstance, target: dg.DagsterInstance) -> Recorded:
     new = [p for p in source.get_dynamic_partitions(snapshot_partitions.name) if p not in known]
     if new:
         target.add_dynamic_partitions(snapshot_partitions.name, new)
-
-    # Events before runs: a run becomes visible only with its whole history behind it.
+    # The runs' events first: a run becomes visible (below) with its whole history behind it.
     with _one_transaction_per_file(target):
-        for entry in [e for run_events in events.values() for e in run_events] + list(runless):
+        for run_events in events.values():
+            for entry in run_events:
+                target.store_event(entry)
+    for run_record in runs:
+        _add_run(source, target, run_record, events[run_record.dagster_run.run_id])
+    # The landings last: by the time `make dev`'s rebuild_after_landing sees them, the build that
+    # judged them is there too, and it asks for no second one.
+    with _one_transaction_per_file(target):
+        for entry in runless:
             target.store_event(entry)
-
-    for record_ in runs:
-        run = record_.dagster_run
-        for snapshot_id, has, add, get in [
-            (
-                run.job_snapshot_id,
-                target.run_storage.has_job_snapshot,
-                target.run_storage.add_job_snapshot,
-                source.run_storage.get_job_snapshot,
-            ),
-            (
-                run.execution_plan_snapshot_id,
-                target.run_storage.has_execution_plan_snapshot,
-                target.run_storage.add_execution_plan_snapshot,
-                source.run_storage.get_execution_plan_snapshot,
-            ),
-        ]:
-            if snapshot_id and not has(snapshot_id):
-                add(get(snapshot_id))
-        target.run_storage.add_historical_run(
-            run.with_tags({**run.tags, HEADLESS_TAG: "make run"}), record_.create_timestamp
-        )
-        # The start and the end set the run's times and its final status, as the live run did.
-        for entry in events[run.run_id]:
-            if entry.dagster_event is not None and entry.dagster_event_type in _RUN_BOUNDS:
-                target.run_storage.handle_run_event(
-                    run.run_id, entry.dagster_event, datetime_from_timestamp(entry.timestamp)
-                )
     count = sum(len(e) for e in events.values()) + len(runless)
-    return Recorded(runs=len(runs), events=count, seconds=time.perf_counter() - started)
+    return Recorded(len(runs), count, len(runless), time.perf_counter() - started)
+
+
+def _add_run(
+    source: dg.DagsterInstance,
+    target: dg.DagsterInstance,
+    run_record: dg.RunRecord,
+    events: Sequence[dg.EventLogEntry],
+) -> None:
+    run = run_record.dagster_run
+    # The UI draws a run's graph and plan from these snapshots.
+    if not target.run_storage.has_job_snapshot(run.job_snapshot_id):
+        target.run_storage.add_job_snapshot(source.run_storage.get_job_snapshot(run.job_snapshot_id))
+    plan = run.execution_plan_snapshot_id
+    if plan and not target.run_storage.has_execution_plan_snapshot(plan):
+        target.run_storage.add_execution_plan_snapshot(source.run_storage.get_execution_plan_snapshot(plan))
+    target.run_storage.add_historical_run(
+        run.with_tags({**run.tags, HEADLESS_TAG: "make run"}), run_record.create_timestamp
+    )
+    # The start and the end set the run's times and its final status, as they did in the live run.
+    for entry in events:
+        if entry.dagster_event is not None and entry.dagster_event_type in _RUN_BOUNDS:
+            target.run_storage.handle_run_event(
+                run.run_id, entry.dagster_event, datetime_from_timestamp(entry.timestamp)
+            )
 
 
 @contextmanager
