@@ -5,13 +5,17 @@ import json
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from pipelines.assets.ingestion import regency_extract, snapshot_partitions
 from pipelines.ingest.discovery import scan
-from pipelines.ingest.landed import landed_partitions, landed_version
+from pipelines.ingest.landed import landed_partitions, landed_record, landed_version, record_metadata
 from pipelines.ingest.landing import plan
 from pipelines.jobs import audit_reports_job, build_and_publish_job, land_extract_job
 from pipelines.resources import KtpSettings
+
+# Marks a landing shown from its record (new_extracts), which needs no build of its own.
+FROM_LANDING_RECORD = "ktp/from_landing_record"
 
 
 @dg.sensor(
@@ -36,6 +40,8 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
     landed = landed_partitions(settings.landing_dir)
     current: dict[str, list[int]] = {}
     requests = []
+    shown: list[dg.AssetMaterialization] = []
+    materialized: set[str] | None = None  # read from the instance only if a landed file needs it
     for item in work:
         paths = [item.extract.path] if item.extract else [p.path for p in item.problems]
         signature = [v for p in paths for v in (p.stat().st_size, p.stat().st_mtime_ns)]
@@ -44,12 +50,27 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
             continue
         source_file = item.extract.source_file if item.extract else item.problems[0].source_file
         # Read only for a file the cursor does not know as it is: steady ticks open no record.
-        if landed_version(landed.get(item.partition_key)) != (source_file, *signature):
+        record = landed_record(landed.get(item.partition_key))
+        if landed_version(record) != (source_file, *signature):
             requests.append(
                 dg.RunRequest(
                     run_key=f"{item.partition_key}:{':'.join(map(str, signature))}",
                     partition_key=item.partition_key,
                     job_name=land_extract_job.name,
+                )
+            )
+            continue
+        # Landed by a run this instance never saw (before it existed, or its folder was deleted): the UI
+        # shows it landed, from its record, and nothing lands again.
+        if materialized is None:
+            materialized = set(context.instance.get_materialized_partitions(regency_extract.key))
+        if item.partition_key not in materialized and record["error"] is None:
+            shown.append(
+                dg.AssetMaterialization(
+                    asset_key=regency_extract.key,
+                    partition=item.partition_key,
+                    metadata=record_metadata(record),
+                    tags={DATA_VERSION_TAG: record["sha256"] or "", FROM_LANDING_RECORD: "true"},
                 )
             )
     # Landed and no longer in the raw directory: the build drops them (extract_inventory).
@@ -65,6 +86,7 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
     new_snapshots = [s for s in inventory.snapshots if s not in existing]
     return dg.SensorResult(
         run_requests=requests,
+        asset_events=shown,
         dynamic_partitions_requests=[snapshot_partitions.build_add_request(new_snapshots)]
         if new_snapshots
         else [],
@@ -86,6 +108,10 @@ _CANCELLED = {dg.DagsterRunStatus.CANCELING, dg.DagsterRunStatus.CANCELED}
     ),
 )
 def rebuild_after_landing(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    shown = asset_event.asset_materialization
+    if shown is not None and FROM_LANDING_RECORD in (shown.tags or {}):
+        yield dg.SkipReason("shown from its landing record: what landed before is not built again")
+        return
     # Runs queue one at a time (dagster.yaml); a build finds every file landed before it started. So a
     # build created after this landing (one asked for already, or a headless run's, recorded by
     # pipelines/dagster_history.py) has it, and another would only publish the same release again.

@@ -100,6 +100,7 @@ def test_the_sensors_first_evaluation_requests_nothing_then_only_the_changed_fil
     with _instance(headless) as instance:
         first = _evaluate_new_extracts(instance)
         assert first.run_requests == [] and first.dynamic_partitions_requests == []
+        assert first.asset_events == []  # the headless run's own landings are there already
         # The landings recorded from the headless run were built by its own build: no build again.
         with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
             assert rebuild_after_landing.evaluate_tick(ctx).run_requests == []

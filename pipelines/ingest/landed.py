@@ -23,13 +23,27 @@ def landed_partitions(landing: Path) -> dict[str, Path]:
     return out
 
 
-def landed_version(part: Path | None) -> tuple[str, int, int] | None:
-    """(source file, size, modification time) of the file version the partition's record was made from.
+def landed_record(part: Path | None) -> dict | None:
+    return read_record(part / FILE_RECORD) if part is not None else None
+
+
+def landed_version(record: dict | None) -> tuple[str, int, int] | None:
+    """(source file, size, modification time) of the file version a landing record was made from.
 
     A refused file's record counts too: that version was judged, and landing it again refuses it again.
     None when there is no record or it does not say (e.g. two files claimed the regency).
     """
-    record = read_record(part / FILE_RECORD) if part is not None else None
     if record is None or record["size_bytes"] is None or record["mtime_ns"] is None:
         return None
     return record["source_file"], record["size_bytes"], record["mtime_ns"]
+
+
+def record_metadata(record: dict) -> dict[str, object]:
+    """What the UI shows of a landing known only from its record."""
+    return {
+        "source_file": record["source_file"],
+        "sha256": record["sha256"] or "",
+        "rows_landed": record["rows_landed"],
+        "landed_at": record["landed_at"].isoformat(),
+        "landed_by_run": record["run_id"] or "",
+    }
