@@ -38,20 +38,23 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
     # What landed is known from the landing records, whoever landed it (`make run`, an earlier
     # session): a new instance's empty cursor, or one from before a headless run, lands nothing again.
     landed = landed_partitions(settings.landing_dir)
+    # One query a tick: a landing this instance has never seen (landed before it existed, or before
+    # its folder was deleted) is shown from its record, and nothing lands again.
+    materialized = set(context.instance.get_materialized_partitions(regency_extract.key))
     current: dict[str, list[int]] = {}
     requests = []
     shown: list[dg.AssetMaterialization] = []
-    materialized: set[str] | None = None  # read from the instance only if a landed file needs it
     for item in work:
         paths = [item.extract.path] if item.extract else [p.path for p in item.problems]
         signature = [v for p in paths for v in (p.stat().st_size, p.stat().st_mtime_ns)]
         current[item.partition_key] = signature
-        if seen.get(item.partition_key) == signature:
-            continue
+        known = seen.get(item.partition_key) == signature
+        if known and item.partition_key in materialized:
+            continue  # steady ticks open no landing record
         source_file = item.extract.source_file if item.extract else item.problems[0].source_file
-        # Read only for a file the cursor does not know as it is: steady ticks open no record.
         record = landed_record(landed.get(item.partition_key))
-        if landed_version(record) != (source_file, *signature):
+        is_landed = landed_version(record) == (source_file, *signature)
+        if not known and not is_landed:
             requests.append(
                 dg.RunRequest(
                     run_key=f"{item.partition_key}:{':'.join(map(str, signature))}",
@@ -59,12 +62,7 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
                     job_name=land_extract_job.name,
                 )
             )
-            continue
-        # Landed by a run this instance never saw (before it existed, or its folder was deleted): the UI
-        # shows it landed, from its record, and nothing lands again.
-        if materialized is None:
-            materialized = set(context.instance.get_materialized_partitions(regency_extract.key))
-        if item.partition_key not in materialized and record["error"] is None:
+        elif is_landed and item.partition_key not in materialized and record["error"] is None:
             shown.append(
                 dg.AssetMaterialization(
                     asset_key=regency_extract.key,
