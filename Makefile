@@ -29,7 +29,7 @@ java:
 	fi
 
 help:
-	@echo "make run      the main job on the shipped sample (options: .venv/bin/python -m pipelines.run --help)"
+	@echo "make run      the main job on the shipped sample, its runs then shown by make dev (options: .venv/bin/python -m pipelines.run --help)"
 	@echo "make test     lint, format check and the tests"
 	@echo "make dev      the Dagster UI on 127.0.0.1:3000, with a sensor for new files"
 	@echo "make data     synthetic extracts at SCALE (default 1) into data/raw/_scale\$$SCALE"
