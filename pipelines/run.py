@@ -101,9 +101,10 @@ class RunOutcome:
 def dagster_instance() -> Iterator[dg.DagsterInstance]:
     """An in-memory instance; when DAGSTER_HOME is set, its history is then recorded there.
 
-    In memory on purpose: SQLite event storage costs ~8 ms per event written one by one, for the
-    ~440 events of a run (every dbt test is an asset check). pipelines/dagster_history.py copies the
-    runs and events into DAGSTER_HOME's instance (the one `make dev` shows) in one batch at the end.
+    In memory on purpose: SQLite event storage written one event at a time, for the ~430 events of a
+    run (every dbt test is an asset check), made a sample run twice as long. pipelines/dagster_history.py
+    copies the runs and events into DAGSTER_HOME's instance (the one `make dev` shows) in one batch at
+    the end.
     """
     with dg.DagsterInstance.ephemeral(settings={"telemetry": {"enabled": False}}) as instance:
         try:
