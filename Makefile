@@ -29,7 +29,7 @@ java:
 	fi
 
 help:
-	@echo "make run      the main job on the shipped sample (options: .venv/bin/python -m pipelines.run --help)"
+	@echo "make run      the main job on the shipped sample, its runs then shown by make dev (options: .venv/bin/python -m pipelines.run --help)"
 	@echo "make test     lint, format check and the tests"
 	@echo "make dev      the Dagster UI on 127.0.0.1:3000, with a sensor for new files"
 	@echo "make data     synthetic extracts at SCALE (default 1) into data/raw/_scale\$$SCALE"
@@ -37,18 +37,23 @@ help:
 	@echo "make lint     ruff check;  make format: ruff format and fix"
 	@echo "make clean    remove the warehouse, publication, reports and Dagster state"
 
-run: $(STAMP) $(if $(filter spark,$(KTP_ENGINE)),java)
-	$(PY) -m pipelines.run
+# The Dagster instance `make dev` shows; `make run` records its runs there after each run.
+DAGSTER_HOME := $(CURDIR)/.dagster
+
+$(DAGSTER_HOME)/dagster.yaml:
+	@mkdir -p $(DAGSTER_HOME) && ln -sf ../dagster.yaml $@
+
+run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml $(if $(filter spark,$(KTP_ENGINE)),java)
+	DAGSTER_HOME=$(DAGSTER_HOME) $(PY) -m pipelines.run
 
 test: $(STAMP) java
 	$(PY) -m ruff check pipelines tests bench
 	$(PY) -m ruff format --check pipelines tests bench
 	$(PY) -m pytest -n 2 --dist loadfile
 
-# Dagster UI on 127.0.0.1 with a persistent instance in .dagster/ (the sensor picks up new files).
-dev: $(STAMP)
-	@mkdir -p .dagster && ln -sf ../dagster.yaml .dagster/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster $(VENV)/bin/dagster dev -h 127.0.0.1 -m pipelines.definitions
+# Dagster UI on 127.0.0.1 with the persistent instance in .dagster/ (the sensor picks up new files).
+dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -h 127.0.0.1 -m pipelines.definitions
 
 # Synthetic extracts at SCALE (1 = Kaltara's ~770,000 residents) into data/raw/_scale$(SCALE).
 data: $(STAMP)

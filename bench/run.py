@@ -337,10 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e-repeats", type=int, default=2)
     parser.add_argument(
         "--parts",
-        default="styles,scales,new_snapshot,startup,crash,spark",
+        default="styles,scales,new_snapshot,startup,crash,spark,history",
         help="which measurements: styles (cost per file style, scale 1), scales (a-d), new_snapshot (e), "
         "startup (the start-up race, repeated), crash (the crash matrix: a kill at every fault point and "
-        "at random moments, each followed by a re-run), spark (Spark local[2] against DuckDB, scale 1)",
+        "at random moments, each followed by a re-run), spark (Spark local[2] against DuckDB, scale 1), "
+        "history (recording headless runs into the persistent Dagster instance; make dev's first ticks)",
     )
     parser.add_argument("--spark-repeats", type=int, default=1)
     parser.add_argument("--crash-kills", type=int, default=3, help="random SIGKILLs in the crash matrix")
@@ -412,6 +413,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             if crashes["failures"]:
                 raise BenchmarkFailed(f"crash matrix: {crashes['error']}")
+        if "history" in parts:
+            from bench.dagster_history import measure as measure_history
+
+            print("make run and make dev sharing one Dagster state ...", flush=True)
+            history = measure_history(3)
+            (RUNS_DIR / f"results_dagster_history{suffix}.json").write_text(
+                json.dumps(history, indent=2), encoding="utf-8"
+            )
         if "new_snapshot" in parts and args.new_snapshot:
             results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
             (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(

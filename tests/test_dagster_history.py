@@ -1,0 +1,128 @@
+"""`make run` and `make dev` share one state: a headless run's history is in DAGSTER_HOME's instance
+afterwards, and the sensors' first evaluation on that instance asks for no work when nothing changed.
+
+One headless run of a small generated snapshot, with DAGSTER_HOME pointing at a folder of the test's
+own; everything after it reads a new DagsterInstance opened on that folder, as `make dev` would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import dagster as dg
+import pytest
+
+from pipelines.dagster_history import HEADLESS_TAG, record_into_home
+from pipelines.definitions import defs
+from pipelines.ingest.discovery import scan
+from pipelines.ingest.landing import land_all
+from pipelines.publish.mart_keys import MART_KEYS
+from pipelines.sensors import new_extracts, rebuild_after_landing
+from pipelines.settings import REPO_ROOT
+from tests.support.extracts import people, write_csv
+from tests.support.incremental import REGENCIES, S1, run, write_snapshot
+from tests.support.judging import deployment
+
+PARTITIONS = sorted(f"{code}|{S1}" for code in REGENCIES)
+
+
+@pytest.fixture(scope="module")
+def headless(tmp_path_factory):
+    root = tmp_path_factory.mktemp("history")
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    with deployment(root) as settings, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KTP_LOG_LEVEL", "WARNING")
+        write_snapshot(settings.raw_dir, S1)
+        mp.setenv("DAGSTER_HOME", str(home))
+        outcome = run(settings)
+        assert outcome.ok, outcome.problems
+        yield {"settings": settings, "home": home, "outcome": outcome}
+
+
+def _instance(headless) -> dg.DagsterInstance:
+    return dg.DagsterInstance.from_config(str(headless["home"]))
+
+
+def test_the_headless_runs_are_in_dagster_home_with_their_times_and_status(headless):
+    with _instance(headless) as instance:
+        records = instance.get_run_records()
+        runs = {r.dagster_run.job_name: r for r in records}
+        assert sorted(runs) == ["build_and_publish", "write_audit_reports"]
+        assert {r.dagster_run.run_id for r in records} <= set(headless["outcome"].run_ids)
+        for record in records:
+            assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+            assert record.dagster_run.tags[HEADLESS_TAG] == "make run"
+            assert record.start_time is not None and record.end_time >= record.start_time
+        build = runs["build_and_publish"].dagster_run
+        # The UI draws a run from its job and plan snapshots and lists its steps from its events.
+        assert instance.get_job_snapshot(build.job_snapshot_id).name == "build_and_publish"
+        stats = instance.get_run_stats(build.run_id)
+        assert stats.steps_succeeded > 0 and stats.steps_failed == 0
+        assert stats.materializations >= len(MART_KEYS)
+
+
+def test_landed_partitions_marts_and_check_results_are_indexed_as_the_ui_reads_them(headless):
+    with _instance(headless) as instance:
+        assert instance.get_dynamic_partitions("snapshots") == [S1]
+        landed = instance.get_materialized_partitions(dg.AssetKey("regency_extract"))
+        assert sorted(landed) == PARTITIONS
+        build = instance.get_runs(filters=dg.RunsFilter(job_name="build_and_publish"))[0]
+        for mart in MART_KEYS:
+            latest = instance.get_latest_materialization_event(dg.AssetKey(["marts", mart]))
+            assert latest is not None and latest.run_id == build.run_id, mart
+        evaluations = [
+            e.dagster_event.event_specific_data
+            for e in instance.all_logs(build.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        ]
+        assert len(evaluations) > 20  # the GX suites, the PII scan and every dbt test
+        keys = {e.asset_check_key for e in evaluations}
+        assert dg.AssetCheckKey(dg.AssetKey(["marts", "coverage_province"]), "gx_marts") in keys
+        for evaluation in evaluations:
+            (latest,) = instance.event_log_storage.get_asset_check_execution_history(
+                evaluation.asset_check_key, limit=1
+            )
+            expected = "SUCCEEDED" if evaluation.passed else "FAILED"
+            assert (latest.run_id, latest.status.value) == (build.run_id, expected)
+
+
+def _evaluate_new_extracts(instance, cursor=None) -> dg.SensorResult:
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"ktp": defs.resources["ktp"]}
+    ) as ctx:
+        return new_extracts(ctx)
+
+
+def test_the_sensors_first_evaluation_requests_nothing_then_only_the_changed_file(headless):
+    settings = headless["settings"]
+    with _instance(headless) as instance:
+        first = _evaluate_new_extracts(instance)
+        assert first.run_requests == [] and first.dynamic_partitions_requests == []
+        assert first.asset_events == []  # the headless run's own landings are there already
+        # The landings recorded from the headless run were built by its own build: no build again.
+        with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
+            assert rebuild_after_landing.evaluate_tick(ctx).run_requests == []
+
+        # A `make dev` session's cursor from before a headless run landed a change asks for nothing.
+        landed_meanwhile = settings.raw_dir / S1 / "6503_extract.csv"
+        write_csv(landed_meanwhile, people("6503", 7, start_serial=201))
+        os.utime(landed_meanwhile, ns=(1, 1_900_000_000_000_000_000))
+        land_all(settings.landing_dir, scan(settings.raw_dir))
+        assert _evaluate_new_extracts(instance, first.cursor).run_requests == []
+
+        changed = settings.raw_dir / S1 / "6502_extract.csv"
+        write_csv(changed, people("6502", 5, start_serial=101))
+        os.utime(changed, ns=(1, 2_000_000_000_000_000_000))
+        for cursor in (first.cursor, None):  # a running session, and a fresh start
+            requests = _evaluate_new_extracts(instance, cursor).run_requests
+            assert [(r.job_name, r.partition_key) for r in requests] == [("land_extract", f"6502|{S1}")]
+
+
+def test_a_history_that_cannot_be_recorded_is_said_and_does_not_raise(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "missing"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.report_runless_asset_event(dg.AssetMaterialization("regency_extract"))
+        assert record_into_home(instance) is None
+    assert "history was not recorded in DAGSTER_HOME=" in capsys.readouterr().err
