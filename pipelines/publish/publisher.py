@@ -10,9 +10,10 @@ from pipelines.publish.errors import PiiFoundError, PublishBlockedError
 from pipelines.publish.export import export_mart, open_warehouse, resolve_marts, snapshots_in
 from pipelines.publish.faults import fault_point
 from pipelines.publish.fsio import fsync_tree
-from pipelines.publish.manifest import build_manifest, write_manifest
+from pipelines.publish.manifest import build_manifest, report_entry, write_manifest
 from pipelines.publish.pii_scan import scan_for_pii
 from pipelines.publish.releases import ReleaseStore, release_name
+from pipelines.report import Zones, write_report
 
 
 def publish_marts(
@@ -25,12 +26,15 @@ def publish_marts(
     marts: Sequence[str] | None = None,
     keep: int = 3,
     engine: str = "duckdb",
+    report_zones: Zones | None = None,
 ) -> dict[str, object]:
     """Publish the marts of `warehouse` at `publish_dir` (a symlink to the newest release).
 
     `validation` is recorded in the manifest as given (e.g. {"success": True, "report": "/path"});
-    a `"success": False` in it refuses the run. Raises PublishError (PiiFoundError for personal data)
-    with the previous publication untouched. Returns the manifest written.
+    a `"success": False` in it refuses the run. With `report_zones`, the release also holds the coverage
+    report (report/, made from the release's own marts and scanned with them). Raises PublishError
+    (PiiFoundError for personal data) with the previous publication untouched. Returns the manifest
+    written.
     """
     if keep < 1:
         raise ValueError("keep must be at least 1: the current release is always kept")
@@ -55,6 +59,7 @@ def publish_marts(
                 code_list_version,
                 validation,
                 engine,
+                report_zones,
             )
             fault_point("after_export")
             fsync_tree(staging)
@@ -82,6 +87,7 @@ def _stage(
     code_list_version: str,
     validation: Mapping[str, object],
     engine: str,
+    report_zones: Zones | None,
 ) -> dict[str, object]:
     con = open_warehouse(warehouse)
     try:
@@ -91,6 +97,10 @@ def _stage(
         snapshots = snapshots_in(con, [staging / f.file for f in files if f.format == "parquet"])
     finally:
         con.close()
+    report = None
+    if report_zones is not None:
+        # From the staged files, not the warehouse: the report shows what this release publishes.
+        report = write_report(staging, zones=report_zones, validation=validation)
     manifest = build_manifest(
         run_id=run_id,
         release=name,
@@ -100,6 +110,7 @@ def _stage(
         snapshots=snapshots,
         validation=validation,
         files=files,
+        report=[report_entry(staging, path) for path in report] if report is not None else None,
     )
     write_manifest(manifest, staging)
     return manifest

@@ -22,8 +22,6 @@ def write_report(
     release: Path,
     *,
     zones: Zones,
-    release_name: str,
-    published_at: str,
     validation: Mapping[str, Any],
 ) -> list[Path]:
     """Every file written, under `release`/report/. Reads only the release's own Parquet files."""
@@ -46,8 +44,6 @@ def write_report(
             figures,
             charts,
             zones,
-            release=release_name,
-            published_at=published_at,
             checks=_checks(validation),
         ),
         encoding="utf-8",

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import vl_convert
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipelines.report.figures import Figures, Row
@@ -25,6 +24,7 @@ from pipelines.report.numbers import (
     tanggal,
 )
 from pipelines.report.terms import Zones, flag_label, reason_label
+from pipelines.report.vega_bundle import inlined_vega_bundle
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
@@ -64,16 +64,12 @@ def render_page(
     charts: dict[str, dict[str, Any]],
     zones: Zones,
     *,
-    release: str,
-    published_at: str,
     checks: dict[str, Any],
 ) -> str:
     province = _area(figures.province)
     context = {
         "snapshot": tanggal(figures.snapshot),
         "previous": tanggal(figures.previous) if figures.previous else None,
-        "release": release,
-        "published_at": published_at,
         "province": province,
         "regencies": [_area(r) for r in figures.regencies],
         "zones": {
@@ -132,7 +128,7 @@ def render_page(
         "checks": checks,
         "charts": [{"name": name, "spec": _json_for_script(spec)} for name, spec in charts.items()],
         "chart_names": list(charts),
-        "vega_bundle": vl_convert.javascript_bundle().replace("</script", "<\\/script"),
+        "vega_bundle": inlined_vega_bundle(),
         "embed_options": _json_for_script(
             {
                 "renderer": "svg",
