@@ -13,8 +13,6 @@ from typing import Any
 
 import duckdb
 
-from pipelines.publish.sql import sql_ident, sql_string
-
 # The marts the report reads; a release without one of them cannot have a report.
 MARTS = (
     "coverage_province",
@@ -29,6 +27,7 @@ MARTS = (
     "quality_flags",
 )
 OUTREACH_ROWS = 20
+# (pipelines.publish's SQL helpers are not imported: the publisher imports this package.)
 
 Row = dict[str, Any]
 
@@ -56,7 +55,8 @@ def read_figures(release: Path) -> Figures:
             path = Path(release) / f"{mart}.parquet"
             if not path.is_file():
                 raise FileNotFoundError(f"the coverage report needs {path.name} in the release")
-            con.execute(f"create view {sql_ident(mart)} as select * from read_parquet({sql_string(path)})")
+            literal = "'" + str(path).replace("'", "''") + "'"
+            con.execute(f"create view {mart} as select * from read_parquet({literal})")
         return _figures(con)
     finally:
         con.close()
