@@ -261,7 +261,7 @@ def _local(url: str, to_root: str) -> str | None:
     for asset in ASSETS:
         if asset.url.search(url.split("?")[0]):
             return to_root + asset.local
-    if _VEGA.search(url):
+    if _VEGA.search(url) or _VEGA_PARTS.search(url):
         return f"{to_root}{VENDOR}/{VEGA_BUNDLE}"
     gx = _GX_WEB_ASSETS.match(url)
     if gx:
