@@ -23,6 +23,7 @@ from pipelines.publish import scan_for_pii
 from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import REPO_ROOT, Settings
+from tests.support.browser import chromium
 from tests.support.extracts import people, write_csv
 from tests.support.report_page import ReportPage, chart_values
 
@@ -542,3 +543,92 @@ def test_the_report_is_listed_in_the_manifest_and_scanned_for_personal_data(depl
     # A changed Vega bundle is scanned like any text, and its numeric literals then read as NIKs.
     page.write_text(original.replace("window.vegaEmbed=", "window.vegaEmbed =", 1), encoding="utf-8")
     assert [f.file for f in scan_for_pii(release)] == [page]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reports people open, after the blocked runs above have added failed validations to the Data Docs.
+
+# What a browser would fetch or follow: src/href attributes, CSS url() and @import.
+_REFERENCE = re.compile(
+    r"""\b(?:src|href)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^)"']*)|@import\s+["']([^"']*)"""
+)
+
+
+def _references(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g is not None) for m in _REFERENCE.finditer(text)]
+
+
+def _failed_validation_page(reports: Path, suite: str) -> Path:
+    """The Data Docs page of a validation of `suite` that failed (GX keeps each result as JSON)."""
+    for result in sorted((reports / "gx" / "validations" / suite).rglob("*.json")):
+        if json.loads(result.read_text())["success"] is False:
+            relative = result.relative_to(reports / "gx").with_suffix(".html")
+            return reports / "data_docs" / relative
+    raise AssertionError(f"no failed {suite} validation: the blocked runs of this module make one")
+
+
+def test_data_docs_load_nothing_remote_and_every_link_resolves(deployment):
+    settings = deployment["settings"]
+    site = settings.reports_dir / "data_docs"
+    pages = sorted(site.rglob("*.html"))
+    files = pages + sorted(site.rglob("*.css"))
+    assert len(pages) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        remote = [u for u in _references(text) if re.match(r"(?i)(https?:)?//", u.strip())]
+        assert remote == [], path
+        assert not re.search(r"(?i)\b(src|href)\s*=\s*[\"']?https?://", text), path
+        for url in _references(text):
+            local = url.split("#")[0].split("?")[0]
+            if local and not re.match(r"(?i)[a-z]+:", local):
+                assert (path.parent / local).exists(), f"{path.relative_to(site)} links to missing {url}"
+    # Every suite that ran has its page, and every validation page links to its suite's page.
+    suites = {s for (s,) in _query(settings, "select distinct suite from audit.validation_history")}
+    assert suites == {"ingested_file", "snapshot", "marts", "warnings"}
+    for suite in suites:
+        assert (site / "expectations" / f"{suite}.html").is_file()
+        for page in (site / "validations" / suite).rglob("*.html"):
+            assert f"expectations/{suite}.html" in page.read_text(encoding="utf-8")
+
+
+def test_reports_open_in_chromium_with_no_request_leaving_the_machine(deployment):
+    settings = deployment["settings"]
+    reports = settings.reports_dir
+    failed = _failed_validation_page(reports, "snapshot")
+    passed = sorted((reports / "data_docs" / "validations" / "marts").rglob("*.html"))[-1]
+    with chromium() as browser:
+        report = browser.open(
+            settings.publish_dir / "report" / "index.html",
+            screenshot="coverage_report.png",
+            ready="window.reportCharts",
+        )
+        drawn = report.page.evaluate(
+            """() => Array.from(document.querySelectorAll('[data-chart]')).map(el => [
+                el.dataset.chart, el.dataset.drawn || null,
+                // Vega draws a chart's data marks inside its `role-mark` groups (axes and legends apart).
+                el.querySelectorAll('svg.marks .role-mark > *').length])"""
+        )
+        failed_visit = browser.open(failed, screenshot="data_docs_failed.png")
+        icons = failed_visit.page.evaluate(
+            """() => Array.from(document.querySelectorAll('.fa-times.text-danger')).map(el => {
+                const box = el.getBoundingClientRect();
+                return [getComputedStyle(el, '::before').content, getComputedStyle(el).fontFamily,
+                        box.width, box.height];
+            })"""
+        )
+        failed_text = failed_visit.page.inner_text("body")
+        passed_visit = browser.open(passed, screenshot="data_docs_passed.png")
+        passed_icons = passed_visit.page.locator(".fa-check-circle.text-success").count()
+    for visit in (report, failed_visit, passed_visit):
+        assert visit.requests and all(u.startswith(("file:", "data:")) for u in visit.requests), (
+            visit.requests
+        )
+        assert visit.failed == [] and visit.page_errors == [] and visit.console_errors == [], visit
+        assert visit.screenshot.stat().st_size > 10_000
+    assert [d[0] for d in drawn] == ReportPage.read(settings.publish_dir / "report" / "index.html").charts()
+    assert all(state == "yes" and marks > 0 for _, state, marks in drawn), drawn
+    # The failed expectation's status is drawn: Font Awesome's glyph from the local font, not a blank.
+    assert icons and all(c not in ("none", "normal", '""') and "Font Awesome" in f and w > 0 and h > 0
+                         for c, f, w, h in icons), icons  # fmt: skip
+    assert "all_regencies_present" in failed_text or "regenc" in failed_text.lower()
+    assert passed_icons > 0
