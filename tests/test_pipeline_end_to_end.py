@@ -96,7 +96,18 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     reports = settings.reports_dir
     assert (reports / "data_docs" / "index.html").is_file()
     docs = reports / "dbt_docs"
-    assert {p.name for p in docs.iterdir()} == {"index.html", "manifest.json", "catalog.json", ".fingerprint"}
+    assert {p.name for p in docs.iterdir()} == {
+        "index.html", "manifest.json", "catalog.json", "extract-contract.md", ".fingerprint"
+    }  # fmt: skip
+    # The project overview says what the marts are and links to the contract, which is beside the site.
+    overview = json.loads((docs / "manifest.json").read_text())["docs"]["doc.ktp_warehouse.__overview__"]
+    assert (
+        "](extract-contract.md)" in overview["block_contents"]
+        and "`outreach_priority`" in overview["block_contents"]
+    )
+    assert (docs / "extract-contract.md").read_bytes() == (
+        REPO_ROOT / "docs" / "extract-contract.md"
+    ).read_bytes()
     catalog = json.loads((docs / "catalog.json").read_text())
     assert "model.ktp_warehouse.coverage_province" in catalog["nodes"]  # read from this warehouse
     quarantine = sorted((reports / "quarantine").rglob("*.csv"))

@@ -112,6 +112,9 @@ _SCRIPT = re.compile(r"<script\b([^>]*)>\s*</script>", re.IGNORECASE)
 _TAG = re.compile(r"<(link|img|a|source|iframe)\b[^>]*>", re.IGNORECASE)
 _URL_ATTR = re.compile(r"""\b(src|href)\s*=\s*(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _SRI_ATTRS = re.compile(r"""\s(integrity|crossorigin)(\s*=\s*(["']).*?\3)?(?=[\s>/])""", re.IGNORECASE)
+_LINK_ONLY_FOOTER = re.compile(
+    r"<footer>\s*<p>[^<]*<a data-offline-link=\"removed\">[^<]*</a>\s*</p>\s*</footer>", re.IGNORECASE
+)
 CSS_REMOTE_URL = re.compile(r"""url\(\s*(["']?)((?:https?:)?//[^)"']+)\1\s*\)""", re.IGNORECASE)
 CSS_REMOTE_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?(?:https?:)?//[^;]*;""", re.IGNORECASE)
 
@@ -247,6 +250,9 @@ def localise_html(text: str, to_root: str, exists=lambda url: True) -> tuple[str
 
     text = _SCRIPT.sub(script, text)
     text = _TAG.sub(tag, text)
+    # GX's newsletter footer, fixed at the bottom of every page, is only a link to its web site:
+    # offline it just covers the last row of the table above it.
+    text = _LINK_ONLY_FOOTER.sub("", text)
     text = localise_css(text)
     return text, left
 
