@@ -526,6 +526,7 @@ def test_the_coverage_report_says_what_the_published_marts_say(deployment):
     assert manifest["validation"]["success"] is True
     (status,) = page.root.find_all(id="checks-status")
     assert status.text() == "semua pemeriksaan lulus"
+    assert page.figure("checks-validations") == str(len(manifest["validation"]["checks"]))
     (link,) = page.root.find_all("a", id="data-docs-link")
     assert link.attrs["href"] == Path(manifest["validation"]["report"]).resolve().as_uri()
 

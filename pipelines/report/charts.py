@@ -339,7 +339,7 @@ def _counts(rows: list[dict[str, Any]], key: str, label, title: str, colour: str
         alt.Chart(alt.Data(values=values), title=title)
         .mark_bar(color=colour)
         .encode(
-            y=alt.Y("label:N", title=None, sort="-x"),
+            y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=280)),
             x=alt.X("rows:Q", title="Baris"),
             tooltip=[
                 alt.Tooltip("label:N", title="Keterangan"),
@@ -347,7 +347,7 @@ def _counts(rows: list[dict[str, Any]], key: str, label, title: str, colour: str
                 alt.Tooltip("rows:Q", title="Baris", format=",d"),
             ],
         )
-        .properties(width=360, height=alt.Step(20))
+        .properties(width=260, height=alt.Step(20))
     )
 
 
