@@ -29,14 +29,22 @@ from pipelines.publish import report_stamp
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 
 _CODE_ROOTS = [
-    (REPO_ROOT / "pipelines", ("*.py", "*.sql")),
-    (DBT_PROJECT_DIR / "models", ("*.sql", "*.yml")),
+    # *.j2: the coverage report's page template, published with the marts
+    (REPO_ROOT / "pipelines", ("*.py", "*.sql", "*.j2")),
+    (DBT_PROJECT_DIR / "models", ("*.sql", "*.yml", "*.md")),
     (DBT_PROJECT_DIR / "macros", ("*.sql",)),
     (DBT_PROJECT_DIR / "tests", ("*.sql",)),
     (DBT_PROJECT_DIR / "seeds", ("*.csv", "*.yml")),
     (EXPECTATIONS_DIR, ("*.json", "*.yml")),
 ]
-_CODE_FILES = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+_CODE_FILES = [
+    DBT_PROJECT_DIR / "dbt_project.yml",
+    DBT_PROJECT_DIR / "profiles.yml",
+    # the district boundaries drawn on the coverage report's map
+    REPO_ROOT / "docs" / "reference" / "kaltara_districts.geojson",
+    # copied beside the dbt docs, whose overview links to it
+    REPO_ROOT / "docs" / "extract-contract.md",
+]
 _THRESHOLDS = ("KTP_MAX_REJECT_RATE", "KTP_OUTLIER_Z", "KTP_POPULATION_TOLERANCE")
 
 

@@ -10,6 +10,7 @@ from pipelines.publish import PiiFoundError, export_quarantine, publish_marts, r
 from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
 from pipelines.publish.faults import fault_point
 from pipelines.quality.context import data_docs_dir
+from pipelines.report import zones_of
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings, WarehouseRunLock
 from pipelines.warehouse import connect
 
@@ -30,7 +31,8 @@ PII_CHECK = "pii_scan"
         )
     ],
     description=(
-        "Every mart as Parquet and CSV plus manifest.json in KTP_PUBLISH_DIR, swapped in atomically. "
+        "Every mart as Parquet and CSV, the coverage report made from them (report/index.html and a PNG "
+        "per chart) and manifest.json in KTP_PUBLISH_DIR, swapped in atomically. "
         "Runs only when the marts' blocking checks passed and every loaded file and snapshot "
         "passed its own checks."
     ),
@@ -67,6 +69,7 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: War
             validation=validation,
             marts=MART_NAMES,
             engine=settings.engine,
+            report_zones=zones_of(settings),
         )
     except PiiFoundError as e:
         yield dg.AssetCheckResult(
@@ -84,9 +87,14 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: War
             "snapshots": dg.MetadataValue.json(manifest["snapshots"]),
             "files": len(files),
             "rows": dg.MetadataValue.json({f["file"]: f["rows"] for f in files}),
+            "coverage_report": dg.MetadataValue.path(str(settings.publish_dir / "report" / "index.html")),
         },
         check_results=[
-            dg.AssetCheckResult(check_name=PII_CHECK, passed=True, metadata={"files_scanned": len(files) + 1})
+            dg.AssetCheckResult(
+                check_name=PII_CHECK,
+                passed=True,
+                metadata={"files_scanned": len(files) + len(manifest["report"]["files"]) + 1},
+            )
         ],
     )
 

@@ -14,6 +14,7 @@ from pipelines.publish.errors import PublishError
 from pipelines.publish.pii_scan import scan_for_pii
 from pipelines.publish.publisher import publish_marts
 from pipelines.publish.quarantine import export_quarantine
+from pipelines.report import zones_of
 from pipelines.settings import Settings
 
 
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     pub.add_argument("--validation", default="{}", help="JSON object, or @file holding one")
     pub.add_argument("--mart", action="append", dest="marts", help="only this mart (repeatable)")
     pub.add_argument("--keep", type=int, default=3)
+    pub.add_argument(
+        "--with-report", action="store_true", help="also write the coverage report (report/) into the release"
+    )
     scan = sub.add_parser("scan", help="scan a directory for personal data")
     scan.add_argument("directory", nargs="?", help="default: KTP_PUBLISH_DIR")
     quar = sub.add_parser("quarantine", help="write the masked quarantine reports to KTP_REPORTS_DIR")
@@ -45,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                 validation=validation,
                 marts=args.marts,
                 keep=args.keep,
+                report_zones=zones_of(settings) if args.with_report else None,
             )
         except PublishError as exc:
             print(exc, file=sys.stderr)

@@ -16,11 +16,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from pipelines.dbt_manifest import project_files, vars_args
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from pipelines.warehouse import connect
 
 FINGERPRINT = ".fingerprint"
-SITE_FILES = ("index.html", "manifest.json", "catalog.json")
+SITE_FILES = ("index.html", "manifest.json", "catalog.json", "extract-contract.md")
+# The project overview (dbt_project/models/overview.md) links to the contract beside the site.
+EXTRACT_CONTRACT = REPO_ROOT / "docs" / "extract-contract.md"
 
 
 def docs_dir(settings: Settings) -> Path:
@@ -29,7 +31,7 @@ def docs_dir(settings: Settings) -> Path:
 
 def docs_fingerprint(settings: Settings) -> str:
     digest = hashlib.sha256()
-    for path in project_files():
+    for path in [*project_files(), EXTRACT_CONTRACT]:
         digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
     with connect(settings, read_only=True) as conn:
         columns = conn.execute(
@@ -88,5 +90,6 @@ def write_dbt_docs(settings: Settings) -> bool:
     shutil.copyfile(target / "static_index.html", docs / "index.html")
     for name in ("manifest.json", "catalog.json"):
         shutil.copyfile(target / name, docs / name)
+    shutil.copyfile(EXTRACT_CONTRACT, docs / EXTRACT_CONTRACT.name)
     stamp.write_text(fingerprint, encoding="utf-8")
     return True

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.publish.export import ExportedFile
+from pipelines.publish.fsio import sha256_of
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -23,6 +24,7 @@ def build_manifest(
     snapshots: Sequence[str],
     validation: Mapping[str, object],
     files: Sequence[ExportedFile],
+    report: Sequence[Mapping[str, object]] | None = None,
 ) -> dict[str, object]:
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -36,6 +38,16 @@ def build_manifest(
         # Round-tripped through JSON so the returned dict equals what a reader loads from the file.
         "validation": json.loads(json.dumps(dict(validation), default=str)),
         "files": [f.as_manifest_entry() for f in files],
+        # The coverage report (pipelines/report/), made from these files; None when not asked for.
+        "report": None if report is None else {"page": "report/index.html", "files": list(report)},
+    }
+
+
+def report_entry(release: Path, path: Path) -> dict[str, object]:
+    return {
+        "file": path.relative_to(release).as_posix(),
+        "bytes": path.stat().st_size,
+        "sha256": sha256_of(path),
     }
 
 

@@ -1,8 +1,9 @@
 """publish_marts: export every mart to a staged release, scan it, then swap it in, or change nothing.
 
 A release holds each mart as Parquet and CSV, the workbook (a sheet per mart), datapackage.json (their
-schemas) and manifest.json. The PII scan looks at every file; the manifest, which records the scan's
-result, is written after the scan of the others and scanned on its own.
+schemas), the coverage report (report/, made from the staged marts) and manifest.json. The PII scan
+looks at every file; the manifest, which records the scan's result, is written after the scan of the
+others and scanned on its own.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pipelines.publish.errors import PiiFoundError, PublishBlockedError
 from pipelines.publish.export import ExportedFile, export_mart, open_warehouse, resolve_marts, snapshots_in
 from pipelines.publish.faults import fault_point
 from pipelines.publish.fsio import fsync_tree
-from pipelines.publish.manifest import MANIFEST_NAME, build_manifest, write_manifest
+from pipelines.publish.manifest import MANIFEST_NAME, build_manifest, report_entry, write_manifest
 from pipelines.publish.pii_scan import scan_files, scan_for_pii
 from pipelines.publish.releases import ReleaseStore, release_name
 from pipelines.publish.workbook import write_workbook
+from pipelines.report import Zones, write_report
 
 
 def publish_marts(
@@ -33,12 +35,15 @@ def publish_marts(
     marts: Sequence[str] | None = None,
     keep: int = 3,
     engine: str = "duckdb",
+    report_zones: Zones | None = None,
 ) -> dict[str, object]:
     """Publish the marts of `warehouse` at `publish_dir` (a symlink to the newest release).
 
     `validation` is recorded in the manifest as given (e.g. {"success": True, "report": "/path"});
-    a `"success": False` in it refuses the run. Raises PublishError (PiiFoundError for personal data)
-    with the previous publication untouched. Returns the manifest written.
+    a `"success": False` in it refuses the run. With `report_zones`, the release also holds the coverage
+    report (report/, made from the release's own marts and scanned with them). Raises PublishError
+    (PiiFoundError for personal data) with the previous publication untouched. Returns the manifest
+    written.
     """
     if keep < 1:
         raise ValueError("keep must be at least 1: the current release is always kept")
@@ -54,6 +59,13 @@ def publish_marts(
         staging = store.new_staging(name)
         try:
             files, snapshots = _stage(Path(warehouse), staging, marts, code_list_version)
+            report = None
+            if report_zones is not None:
+                # From the staged files, not the warehouse: the report shows what this release publishes.
+                report = [
+                    report_entry(staging, path)
+                    for path in write_report(staging, zones=report_zones, validation=validation)
+                ]
             findings = scan_for_pii(staging)
             if findings:
                 raise PiiFoundError(findings)
@@ -61,7 +73,9 @@ def publish_marts(
                 "check": "pii_scan",
                 "blocking": True,
                 "passed": True,
-                "files_scanned": sorted(f.file for f in files) + [MANIFEST_NAME],
+                "files_scanned": sorted(f.file for f in files)
+                + [entry["file"] for entry in report or []]
+                + [MANIFEST_NAME],
             }
             manifest = build_manifest(
                 run_id=run_id,
@@ -72,6 +86,7 @@ def publish_marts(
                 snapshots=snapshots,
                 validation={**validation, "checks": [*validation.get("checks", []), pii]},
                 files=files,
+                report=report,
             )
             findings = scan_files([write_manifest(manifest, staging)])
             if findings:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from pipelines.quality import context as gx_ctx
-from pipelines.quality import gx_duckdb, history
+from pipelines.quality import docs_assets, gx_duckdb, history
 from pipelines.quality.parameters import suite_parameters
 from pipelines.quality.quiet import without_batch_hint
 from pipelines.quality.suites import (
@@ -174,10 +174,15 @@ def run_suites(
         finally:
             # Before anything else touches the file: DuckDB holds its lock while any connection is open.
             gx_duckdb.release(datasource)
-        # The pages of every result of this call and the index, once (GX's UpdateDataDocsAction, batched).
+        # The pages of every result of this call, the suite's own page (which each result links to) and
+        # the index, once (GX's UpdateDataDocsAction, batched); then every page made to work offline.
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
         identifiers = [rid for *_, result in results for rid in result.run_results]
+        identifiers.append(ExpectationSuiteIdentifier(name=spec.name))
         with without_batch_hint():
             context.build_data_docs(site_names=[gx_ctx.SITE], resource_identifiers=identifiers)
+        docs_assets.localise_site(gx_ctx.data_docs_dir(settings.reports_dir))
         for scope, values, validated_at, duration, result in results:
             ((result_id, validation),) = result.run_results.items()
             outcomes.append(
