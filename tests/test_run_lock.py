@@ -198,7 +198,9 @@ def test_a_warehouse_opened_by_another_process_during_the_run_stops_it_with_one_
             holder.wait()
         run.kill()
     assert run.returncode == BUSY, (out, err)
-    assert "Traceback" not in out + err and "FAILED" not in out
+    assert "Traceback" not in out + err
+    # the progress lines say which stages did not finish; no failure of each step that met the lock
+    assert not [line for line in out.splitlines() if line.startswith("FAILED")], out
     program = os.path.basename(os.path.realpath(sys.executable))
     log = ktp_env.reports_dir / "last_run.log"
     assert err.strip().splitlines() == [
