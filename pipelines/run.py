@@ -152,9 +152,8 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
         if scopes is not None and scopes.value:
             # One line per file or snapshot that failed, named as its partition.
             for scope, failed in scopes.value.items():
-                detail = "failed: " + ", ".join(
-                    f"{rule} (observed {value})" for rule, value in failed.items()
-                )
+                # each failure already said in words (pipelines/quality/plain_words.py)
+                detail = "failed: " + ", ".join(str(v) for v in failed.values())
                 severity.append(Problem("check", f"{where} [{scope}]" if scope else where, detail))
             continue
         failed = evaluation.metadata.get("failed_expectations")
@@ -169,7 +168,7 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
 
 
 def _run_config(settings: Settings) -> dict:
-    level = os.environ.get("KTP_LOG_LEVEL", "INFO").upper()
+    level = os.environ.get("KTP_LOG_LEVEL", "WARNING").upper()
     log = str(run_log.log_path(settings))
     return {
         "loggers": {
@@ -460,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     docs = settings.reports_dir / "data_docs" / "index.html"
     if docs.is_file():  # no check ran yet on a new deployment that stopped before them
         print(f"validation report: {docs}")
+    coverage = settings.publish_dir / "report" / "index.html"
+    if coverage.is_file():  # the current publication's, whether this run published or found it current
+        print(f"coverage report: {coverage}")
     print(f"run summary: {summary}")
     print(f"run log: {log}")
     if outcome.up_to_date:

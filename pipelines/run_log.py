@@ -56,6 +56,15 @@ class _WithoutTrace(logging.Filter):
         return True
 
 
+class _SaidInTheSummary(logging.Filter):
+    """Dagster's error lines (a failed step, the failed run, the steps it skipped) are left to the log
+    file: the run's summary says each failure once, in a line of its own, and the progress lines which
+    stage it stopped. Shown again with KTP_LOG_LEVEL=DEBUG, for whoever wants Dagster's own account."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
+
+
 class _AppendingHandler(logging.Handler):
     """Opens the file for each record: Dagster builds loggers per run and never closes their handlers,
     and a run in a long-lived process (tests, `make dev`) must not leave a file open behind it."""
@@ -90,6 +99,8 @@ def console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     if config["trace_file"]:
         for handler in logger.handlers:
             handler.addFilter(_WithoutTrace(config["trace_file"]))
+            if config["log_level"].upper() != "DEBUG":
+                handler.addFilter(_SaidInTheSummary())
     return logger
 
 

@@ -199,6 +199,14 @@ def test_reports_left_behind_by_a_run_killed_after_the_swap_are_rewritten_by_the
     for stream in (blocked.stdout, blocked.stderr):
         assert "Stack Trace" not in stream and "Traceback" not in stream
     log = (ktp_env.reports_dir / "last_run.log").read_text(encoding="utf-8")
-    assert "Stack Trace" in log and f"(trace in {ktp_env.reports_dir / 'last_run.log'})" in blocked.stderr
+    assert "Stack Trace" in log and f"run log: {ktp_env.reports_dir / 'last_run.log'}" in blocked.stdout
+    # Each failure said once, as a person would say it; Dagster's own error lines are in the log only.
+    assert blocked.stderr.strip().splitlines() == [
+        "NOT PUBLISHED: the previous publication (if any) is unchanged"
+    ]
+    (line,) = [line for line in blocked.stdout.splitlines() if "gx_ingested_file" in line]
+    assert line.endswith(
+        "reject_rate_within_limit: reject rate 12.5 % > 5 % (6501 Bulungan, 2026-03-31: 5 of 40 rows)"
+    ), line
     stamp = json.loads((ktp_env.reports_dir / "reports.made_from.json").read_text(encoding="utf-8"))
     assert stamp["release"] is None and _listed_rows(ktp_env) == 5 and _published_rejects(ktp_env) == 2

@@ -7,10 +7,13 @@ in one step per run, every file and snapshot that changed since its last validat
 its own result (Data Docs page, rows in audit.validation_history) that the publish gate reads.
 """
 
+from collections.abc import Mapping
+
 import dagster as dg
 
 from pipelines import gate
 from pipelines.publish.mart_keys import MART_KEYS as PUBLISHED_MART_KEYS
+from pipelines.quality.plain_words import said
 from pipelines.quality.runner import SuiteOutcome, run_suite, run_suites
 from pipelines.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.warehouse import connect
@@ -39,16 +42,52 @@ def _failed_expectations(outcomes: list[SuiteOutcome]) -> dict[str, object]:
     }
 
 
-def _failed_scopes(outcomes: list[SuiteOutcome]) -> dict[str, dict[str, object]]:
-    """Per file or snapshot, its failed expectations: what the headless run reports line by line."""
+def _failed_scopes(
+    outcomes: list[SuiteOutcome], files: Mapping[str, Mapping[str, object]]
+) -> dict[str, dict[str, str]]:
+    """Per file or snapshot, its failed expectations in words: what the headless run reports line by
+    line. `files` holds, by scope label, the figures of the files judged (for a reject rate's rows)."""
     return {
-        scope_label(o): {e.rule: (e.error or e.observed_value) for e in o.failed + o.warnings}
+        scope_label(o): {
+            e.rule: said(
+                e.rule, e.error or e.observed_value, limits=o.parameters, file=files.get(scope_label(o))
+            )
+            for e in o.failed + o.warnings
+        }
         for o in outcomes
         if o.failed or o.warnings
     }
 
 
-def check_result(outcomes: list[SuiteOutcome], *, suite: str, blocking: bool = True) -> dg.AssetCheckResult:
+def _file_figures(settings, outcomes: list[SuiteOutcome]) -> dict[str, dict[str, object]]:
+    """Rows read and rejected of each file whose validation failed, by scope label."""
+    failed = {(o.snapshot_date, o.regency_code) for o in outcomes if o.failed}
+    if not failed:
+        return {}
+    with connect(settings, read_only=True) as conn:
+        rows = conn.execute(
+            "select snapshot_date, regency_code, rows_read, rows_rejected from ingest.files"
+        ).fetchall()
+    figures = {}
+    for snapshot, regency, read, rejected in rows:
+        if (snapshot, regency) in failed:
+            label = f"{regency.replace('.', '')}|{snapshot}"
+            figures[label] = {
+                "snapshot_date": str(snapshot),
+                "regency_code": regency,
+                "rows_read": read,
+                "rows_rejected": rejected,
+            }
+    return figures
+
+
+def check_result(
+    outcomes: list[SuiteOutcome],
+    *,
+    suite: str,
+    blocking: bool = True,
+    files: Mapping[str, Mapping[str, object]] | None = None,
+) -> dg.AssetCheckResult:
     warned = [e for o in outcomes for e in o.warnings]
     return dg.AssetCheckResult(
         passed=all(o.success for o in outcomes) and (blocking or not warned),
@@ -60,7 +99,7 @@ def check_result(outcomes: list[SuiteOutcome], *, suite: str, blocking: bool = T
             "validated": dg.MetadataValue.json([scope_label(o) for o in outcomes]),
             "expectations": sum(len(o.expectations) for o in outcomes),
             "failed_expectations": dg.MetadataValue.json(_failed_expectations(outcomes)),
-            "failed_scopes": dg.MetadataValue.json(_failed_scopes(outcomes)),
+            "failed_scopes": dg.MetadataValue.json(_failed_scopes(outcomes, files or {})),
             "validated_in_s": round(sum(o.duration_s for o in outcomes), 3),
             "data_docs": dg.MetadataValue.path(str(outcomes[-1].docs_index if outcomes else "")),
         },
@@ -84,7 +123,7 @@ def gx_ingested_file(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -
     outcomes = run_suites(
         settings, "ingested_file", scopes, asset="regency_extract", run_id=context.run.run_id
     )
-    return check_result(outcomes, suite="ingested_file")
+    return check_result(outcomes, suite="ingested_file", files=_file_figures(settings, outcomes))
 
 
 @dg.asset_check(

@@ -13,6 +13,7 @@ import json
 
 import duckdb
 
+from pipelines.quality.plain_words import said
 from pipelines.quality.suites import load_suite_spec
 
 SUITE = "warnings"
@@ -45,7 +46,7 @@ def standing_warnings(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
             f"{CHECK} [{snapshot}]",
             "failed: "
             + ", ".join(
-                f"{rule} (observed {value})"
+                said(rule, value, limits={})
                 for rule, value in sorted(failed, key=lambda f: order.get(f[0], 0))
             ),
         )
