@@ -47,4 +47,27 @@ def said(
         return f"{rule}: the file's rows were not loaded"
     if rule == "one_person_per_nik" and isinstance(observed, int):
         return f"{rule}: {observed:,} NIK(s) held by more than one person"
+    if isinstance(observed, int) and rule in _COUNTED:
+        return f"{rule}: {_COUNTED[rule].format(n=observed, **_limits_said(limits))}"
     return f"{rule} (observed {observed})"
+
+
+# The warnings suite's rules count what they found (rows of their unexpected_rows_query).
+_COUNTED = {
+    "district_wajib_ktp_change_outlier": "{n} district(s) whose wajib KTP changed unlike the others "
+    "since the previous snapshot (|modified z| > {outlier_z})",
+    "district_coverage_change_outlier": "{n} district(s) whose coverage changed unlike the others since "
+    "the previous snapshot (|modified z| > {outlier_z})",
+    "population_near_dukcapil": "{n} regency figure(s) more than {population_tolerance} from Dukcapil's "
+    "published population",
+}
+
+
+def _limits_said(limits: Mapping[str, Any]) -> dict[str, str]:
+    z, tolerance = limits.get("outlier_z"), limits.get("population_tolerance")
+    return {
+        "outlier_z": f"{z:g}" if isinstance(z, int | float) else "KTP_OUTLIER_Z",
+        "population_tolerance": _percent(tolerance)
+        if isinstance(tolerance, int | float)
+        else "KTP_POPULATION_TOLERANCE",
+    }

@@ -13,6 +13,7 @@ import json
 
 import duckdb
 
+from pipelines.quality.parameters import suite_parameters
 from pipelines.quality.plain_words import said
 from pipelines.quality.suites import load_suite_spec
 
@@ -37,6 +38,7 @@ order by 1
 def standing_warnings(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(what, message) of every failed warning of the latest validation of each snapshot."""
     order = {e["meta"]["rule"]: i for i, e in enumerate(load_suite_spec(SUITE).expectations)}
+    limits = suite_parameters()  # the limits now, which the nothing-changed check says were the run's
     by_snapshot: dict[str, list[tuple[str, object]]] = {}
     for snapshot, rule, observed, error in conn.execute(_LATEST, [SUITE, SUITE]).fetchall():
         value = error or (json.loads(observed) if observed is not None else None)
@@ -46,7 +48,7 @@ def standing_warnings(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
             f"{CHECK} [{snapshot}]",
             "failed: "
             + ", ".join(
-                said(rule, value, limits={})
+                said(rule, value, limits=limits)
                 for rule, value in sorted(failed, key=lambda f: order.get(f[0], 0))
             ),
         )
