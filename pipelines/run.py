@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from pipelines import dagster_history, preflight, run_log, up_to_date
@@ -225,7 +224,7 @@ def _run_pipeline(
         outcome.published = outcome.up_to_date = True
         outcome.files_unchanged = len(inventory.extracts)
         # No check ran, but the publication still has its warnings: those of the marts' last validation.
-        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        with connect(settings, read_only=True) as conn:
             outcome.warnings += [Problem("check", what, message) for what, message in standing_warnings(conn)]
         outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         return outcome

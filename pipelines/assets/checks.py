@@ -43,14 +43,17 @@ def _failed_expectations(outcomes: list[SuiteOutcome]) -> dict[str, object]:
 
 
 def _failed_scopes(
-    outcomes: list[SuiteOutcome], files: Mapping[str, Mapping[str, object]]
+    outcomes: list[SuiteOutcome], files: Mapping[tuple, Mapping[str, object]]
 ) -> dict[str, dict[str, str]]:
     """Per file or snapshot, its failed expectations in words: what the headless run reports line by
-    line. `files` holds, by scope label, the figures of the files judged (for a reject rate's rows)."""
+    line. `files` holds, by (snapshot, regency), the figures of the files judged (a reject rate's rows)."""
     return {
         scope_label(o): {
             e.rule: said(
-                e.rule, e.error or e.observed_value, limits=o.parameters, file=files.get(scope_label(o))
+                e.rule,
+                e.error or e.observed_value,
+                limits=o.parameters,
+                file=files.get((o.snapshot_date, o.regency_code)),
             )
             for e in o.failed + o.warnings
         }
@@ -59,8 +62,8 @@ def _failed_scopes(
     }
 
 
-def _file_figures(settings, outcomes: list[SuiteOutcome]) -> dict[str, dict[str, object]]:
-    """Rows read and rejected of each file whose validation failed, by scope label."""
+def _file_figures(settings, outcomes: list[SuiteOutcome]) -> dict[tuple, dict[str, object]]:
+    """Rows read and rejected of each file whose validation failed, by (snapshot, regency)."""
     failed = {(o.snapshot_date, o.regency_code) for o in outcomes if o.failed}
     if not failed:
         return {}
@@ -68,17 +71,16 @@ def _file_figures(settings, outcomes: list[SuiteOutcome]) -> dict[str, dict[str,
         rows = conn.execute(
             "select snapshot_date, regency_code, rows_read, rows_rejected from ingest.files"
         ).fetchall()
-    figures = {}
-    for snapshot, regency, read, rejected in rows:
-        if (snapshot, regency) in failed:
-            label = f"{regency.replace('.', '')}|{snapshot}"
-            figures[label] = {
-                "snapshot_date": str(snapshot),
-                "regency_code": regency,
-                "rows_read": read,
-                "rows_rejected": rejected,
-            }
-    return figures
+    return {
+        (snapshot, regency): {
+            "snapshot_date": str(snapshot),
+            "regency_code": regency,
+            "rows_read": read,
+            "rows_rejected": rejected,
+        }
+        for snapshot, regency, read, rejected in rows
+        if (snapshot, regency) in failed
+    }
 
 
 def check_result(
@@ -86,7 +88,7 @@ def check_result(
     *,
     suite: str,
     blocking: bool = True,
-    files: Mapping[str, Mapping[str, object]] | None = None,
+    files: Mapping[tuple, Mapping[str, object]] | None = None,
 ) -> dg.AssetCheckResult:
     warned = [e for o in outcomes for e in o.warnings]
     return dg.AssetCheckResult(

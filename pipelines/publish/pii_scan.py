@@ -116,23 +116,30 @@ def _scan_csv(path: Path) -> list[Finding]:
     csv.field_size_limit(sys.maxsize)
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
-        header = next(reader, [])
-        counts: dict[str, int] = {}
-        examples: dict[str, str] = {}
-        rows = 0
-        for row in reader:
-            rows += 1
-            # One search per row; fields are only looked at one by one when the row has a hit.
-            if find_nik("\x00".join(row)) is None:
-                continue
-            for i, value in enumerate(row):
-                nik = find_nik(value)
-                if nik is not None:
-                    column = header[i] if i < len(header) else f"column_{i + 1}"
-                    counts[column] = counts.get(column, 0) + 1
-                    examples.setdefault(column, mask_nik(nik))
-    findings = [Finding(path, c, IDENTIFIER_COLUMN, rows) for c in header if looks_like_identifier_column(c)]
-    findings += [Finding(path, c, NIK_VALUE, n, examples[c]) for c, n in counts.items()]
+        return _scan_table(path, next(reader, []), reader)
+
+
+def _scan_table(path: Path, header: list[str], rows: Iterable[list[str]], where: str = "") -> list[Finding]:
+    """A table's identifier-named columns, and its NIKs counted per column. `where` prefixes the column
+    names (a workbook's sheet)."""
+    counts: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    n = 0
+    for row in rows:
+        n += 1
+        # One search per row; fields are only looked at one by one when the row has a hit.
+        if find_nik("\x00".join(row)) is None:
+            continue
+        for i, value in enumerate(row):
+            nik = find_nik(value)
+            if nik is not None:
+                column = where + (header[i] if i < len(header) else f"column_{i + 1}")
+                counts[column] = counts.get(column, 0) + 1
+                examples.setdefault(column, mask_nik(nik))
+    findings = [
+        Finding(path, where + c, IDENTIFIER_COLUMN, n) for c in header if looks_like_identifier_column(c)
+    ]
+    findings += [Finding(path, c, NIK_VALUE, k, examples[c]) for c, k in counts.items()]
     return findings
 
 
@@ -158,25 +165,12 @@ def _scan_xlsx(path: Path) -> list[Finding]:
     try:
         for sheet in book.worksheets:
             rows = sheet.iter_rows(values_only=True)
-            header = [str(h) if h is not None else "" for h in next(rows, ())]
-            where = f"{sheet.title}!"
-            counts: dict[str, int] = {}
-            examples: dict[str, str] = {}
-            n = 0
-            for row in rows:
-                n += 1
-                for i, value in enumerate(row):
-                    nik = find_nik(_cell_text(value) or "")
-                    if nik is not None:
-                        column = where + (header[i] if i < len(header) and header[i] else f"column_{i + 1}")
-                        counts[column] = counts.get(column, 0) + 1
-                        examples.setdefault(column, mask_nik(nik))
-            findings += [
-                Finding(path, where + c, IDENTIFIER_COLUMN, n)
-                for c in header
-                if looks_like_identifier_column(c)
+            # A blank header cell is named by its position, as a column past the header is.
+            header = [
+                str(h) if h not in (None, "") else f"column_{i + 1}" for i, h in enumerate(next(rows, ()))
             ]
-            findings += [Finding(path, c, NIK_VALUE, k, examples[c]) for c, k in counts.items()]
+            cells = ([_cell_text(value) or "" for value in row] for row in rows)
+            findings += _scan_table(path, header, cells, where=f"{sheet.title}!")
     finally:
         book.close()
     return findings

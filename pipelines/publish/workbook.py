@@ -12,7 +12,6 @@ date, and the document's creation date is the newest snapshot, not the clock.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -20,14 +19,13 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
+from pipelines.publish.datapackage import field_type
 from pipelines.publish.errors import PublishError
 from pipelines.publish.export import ExportedFile
 from pipelines.publish.sql import sql_ident, sql_string
 
 WORKBOOK_NAME = "ktp_marts.xlsx"
 _SHEET_NAME_MAX = 31  # Excel's limit
-_DECIMAL = re.compile(r"DECIMAL\(\d+,\s*(\d+)\)")
-_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
 
 def write_workbook(
@@ -62,21 +60,21 @@ def write_workbook(
             columns = list(parquet.columns)
             writers = []
             for _name, kind in columns:
-                kind = kind.upper()
-                if m := _DECIMAL.fullmatch(kind):
-                    scale = int(m.group(1))
+                # The cell follows the type the data package declares for the column and this sheet.
+                spec = field_type(kind)
+                if (scale := spec.get("scale")) is not None:
                     if scale not in decimal_formats:
                         decimal_formats[scale] = book.add_format(
                             {"num_format": "0." + "0" * scale if scale else "0"}
                         )
                     writers.append(_number(decimal_formats[scale]))
-                elif kind in _INTEGERS:
+                elif spec["type"] == "integer":
                     writers.append(_number(integer_format))
-                elif kind in ("DOUBLE", "FLOAT", "REAL"):
+                elif spec["type"] == "number":
                     writers.append(_number(None))
-                elif kind == "DATE":
+                elif spec["type"] == "date":
                     writers.append(_date(date_format))
-                elif kind == "BOOLEAN":
+                elif spec["type"] == "boolean":
                     writers.append(lambda s, r, c, v: s.write_boolean(r, c, v))
                 else:
                     writers.append(lambda s, r, c, v: s.write_string(r, c, str(v)))
