@@ -48,11 +48,12 @@ REQUIRED_COLUMNS = [c for c, req in COLUMNS.items() if req]
 # Columns SIAK exports carry that the contract ignores: an error message may name them as sent.
 IGNORED_COLUMNS = ("AGAMA", "PDDK_AKH", "JENIS_PKRJN", "GOL_DRH", "PEKERJAAN", "KET")
 
-# The row rules' code lists, formats and reasons are dbt vars (dbt_project.yml `vars.contract`): the SQL
-# that applies them reads them there, and so does everything in Python.
-_RULES = yaml.safe_load(
+# The dbt project's vars (dbt_project.yml), with their defaults: the SQL reads them there, and so does
+# everything in Python. The row rules' code lists, formats and reasons are `vars.contract`.
+DBT_VARS: dict = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8")
-)["vars"]["contract"]
+)["vars"]
+_RULES = DBT_VARS["contract"]
 
 # Accepted spellings, after trimming, upper-casing and reading '_' as a space.
 SEX_CODES: dict[str, str] = dict(_RULES["sex_codes"])

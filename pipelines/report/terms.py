@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import yaml
-
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.ingest.contract import DBT_VARS
+from pipelines.settings import Settings
 
 ZONE_COLOURS = {"merah": "#d7301f", "kuning": "#f2b705", "hijau": "#2e9e4f"}
 NO_DATA_COLOUR = "#d9d9d9"
@@ -48,6 +47,5 @@ class Zones:
 
 def zones_of(settings: Settings) -> Zones:
     """The deployment's thresholds: its settings, else the dbt project's defaults."""
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    values = {**project["vars"], **settings.dbt_vars()}
+    values = {**DBT_VARS, **settings.dbt_vars()}
     return Zones(float(values["zone_kuning_min_pct"]), float(values["zone_hijau_min_pct"]))
