@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# The Data Docs' scripts, stylesheets and fonts, pinned in package-lock.json (pipelines/quality/docs_assets.py).
+# The Data Docs' scripts, stylesheets and fonts, pinned in package-lock.json (pipelines/lib/quality/docs_assets.py).
 DOCS_ASSETS := expectations/data_docs_assets
 DOCS_STAMP := $(DOCS_ASSETS)/node_modules/.installed-stamp
 SCALE ?= 1
@@ -48,7 +48,7 @@ chromium:
 	fi
 
 help:
-	@echo "make run      the main job on the shipped sample, its runs then shown by make dev (options: .venv/bin/python -m pipelines.run --help)"
+	@echo "make run      the main job on the shipped sample, its runs then shown by make dev (options: .venv/bin/python -m pipelines run --help)"
 	@echo "make test     lint, format check and the tests"
 	@echo "make dev      the Dagster UI on 127.0.0.1:3000, with a sensor for new files"
 	@echo "make data     synthetic extracts at SCALE (default 1) into data/raw/_scale\$$SCALE"
@@ -63,11 +63,11 @@ $(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME) && ln -sf ../dagster.yaml $@
 
 run: $(STAMP) $(DOCS_STAMP) $(DAGSTER_HOME)/dagster.yaml $(if $(filter spark,$(KTP_ENGINE)),java)
-	DAGSTER_HOME=$(DAGSTER_HOME) $(PY) -m pipelines.run
+	DAGSTER_HOME=$(DAGSTER_HOME) $(PY) -m pipelines run
 
 test: $(STAMP) $(DOCS_STAMP) java chromium
-	$(PY) -m ruff check pipelines tests bench
-	$(PY) -m ruff format --check pipelines tests bench
+	$(PY) -m ruff check pipelines tests bench tools
+	$(PY) -m ruff format --check pipelines tests bench tools
 	$(PY) -m pytest -n 2 --dist loadfile
 
 # Dagster UI on 127.0.0.1 with the persistent instance in .dagster/ (the sensor picks up new files).
@@ -76,17 +76,17 @@ dev: $(STAMP) $(DOCS_STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 # Synthetic extracts at SCALE (1 = Kaltara's ~770,000 residents) into data/raw/_scale$(SCALE).
 data: $(STAMP)
-	$(PY) -m pipelines.synthetic --scale $(SCALE) --out data/raw/_scale$(SCALE)
+	$(PY) -m tools.synthetic --scale $(SCALE) --out data/raw/_scale$(SCALE)
 
 bench: $(STAMP) $(DOCS_STAMP) java
 	$(PY) -m bench.run
 
 lint: $(STAMP)
-	$(PY) -m ruff check pipelines tests bench
+	$(PY) -m ruff check pipelines tests bench tools
 
 format: $(STAMP)
-	$(PY) -m ruff format pipelines tests bench
-	$(PY) -m ruff check --fix pipelines tests bench
+	$(PY) -m ruff format pipelines tests bench tools
+	$(PY) -m ruff check --fix pipelines tests bench tools
 
 clean:
 	rm -rf data/warehouse data/published data/published.releases data/reports .dagster dbt_project/target \

@@ -1,7 +1,7 @@
 """Run bench/baseline.sql on a raw directory: `python -m bench.baseline --raw DIR --db FILE`.
 
 The driver only does what one SQL script cannot: list the files, look at each CSV's header line (delimiter
-and column positions, the same rules as pipelines/ingest/readers.py) and read the XLSX regency with the
+and column positions, the same rules as pipelines/lib/ingest/readers.py) and read the XLSX regency with the
 pipeline's own python-calamine reader. Encoding: DuckDB reads the CSV as UTF-8 and, when DuckDB finds it
 is not UTF-8, as latin-1, the encoding it supports natively for Windows-1252 files (they differ only in
 bytes 0x80-0x9F, which the extracts do not use; a file holding them fails loudly here).
@@ -20,8 +20,8 @@ from string import Template
 
 import duckdb
 
-from pipelines.ingest.contract import COLUMNS, REGENCIES, REQUIRED_COLUMNS, dotted_regency
-from pipelines.settings import SEEDS_DIR, Settings
+from pipelines.lib.ingest.contract import COLUMNS, REGENCIES, REQUIRED_COLUMNS, dotted_regency
+from pipelines.lib.settings import SEEDS_DIR, Settings
 
 SQL_PATH = Path(__file__).with_name("baseline.sql")
 _SNAPSHOT_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -135,7 +135,7 @@ def _read_file(conn: duckdb.DuckDBPyConnection, parts: dict, snapshot: str, code
         "path": str(path).replace("'", "''"),
     }
     if path.suffix.lower() == ".xlsx":
-        from pipelines.ingest.readers import read_extract
+        from pipelines.lib.ingest.readers import read_extract
 
         parsed = read_extract(path)
         present = [c for c in COLUMNS if c in parsed.table.column_names]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.publish.mart_keys import MART_KEYS
+from pipelines.lib.publish.mart_keys import MART_KEYS
 
 MARTS = tuple(MART_KEYS)
 

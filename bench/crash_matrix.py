@@ -4,7 +4,7 @@
 
 One deployment on a copy of the shipped sample starts published. Each case changes the input (one
 regency file of the latest snapshot flips between its shipped content and a copy with 25 residents now
-recorded, so every case has a different publication to make), runs `python -m pipelines.run` with
+recorded, so every case has a different publication to make), runs `python -m pipelines run` with
 KTP_FAULT_INJECT=<point> (the process exits at the point, without cleanup) or kills its process group
 with SIGKILL after a random delay, and checks:
 
@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 
 from bench.publication_state import file_hashes, publication_state
-from pipelines.publish import report_stamp
-from pipelines.publish.faults import EXIT_CODE
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.lib.faults import EXIT_CODE
+from pipelines.lib.publish import report_stamp
+from pipelines.lib.settings import REPO_ROOT, Settings
 
 # Where the fault points are, in the order a run passes them; which ones precede the swap.
 POINTS = [
@@ -82,7 +82,7 @@ class Deployment:
 
     def run(self, fault: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "pipelines.run"],
+            [sys.executable, "-m", "pipelines", "run"],
             env=self.env(fault),
             capture_output=True,
             text=True,
@@ -92,7 +92,7 @@ class Deployment:
     def run_killed_after(self, seconds: float) -> int:
         """SIGKILL to the run's whole process group (dbt's parse runs in a child) after `seconds`."""
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.run"],
+            [sys.executable, "-m", "pipelines", "run"],
             env=self.env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -5,7 +5,7 @@
 Each round runs the headless pipeline in this process, into a fresh deployment of the sample, three
 ways, in turn:
   memory      on an in-memory instance, nothing recorded (`make run` before sharing the state)
-  recorded    on an in-memory instance, then recorded into a persistent one (pipelines/dagster_history.py;
+  recorded    on an in-memory instance, then recorded into a persistent one (pipelines/lib/runs/dagster_history.py;
               the same persistent instance every round, as .dagster/ keeps growing)
   persistent  on the persistent SQLite instance itself, every event written as it happens
 Then, on the recorded instance and the last recorded deployment: the sensors evaluated as their first
@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.lib.settings import REPO_ROOT, Settings
 
 RUNS_DIR = REPO_ROOT / "bench" / "runs"
 WORK = RUNS_DIR / "dagster_history"
@@ -59,8 +59,8 @@ def _home(name: str) -> Path:
 def _one_run(variant: str, rnd: int, homes: dict[str, Path]) -> dict:
     import dagster as dg
 
-    from pipelines.dagster_history import record
-    from pipelines.run import run_pipeline
+    from pipelines.cli.run import run_pipeline
+    from pipelines.lib.runs.dagster_history import record
 
     settings = _deployment(f"{variant}-{rnd}")
     started = time.perf_counter()
@@ -95,7 +95,7 @@ def _first_evaluation(home: Path) -> dict:
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.sensors import new_extracts, rebuild_after_landing
+    from pipelines.defs.sensors import new_extracts, rebuild_after_landing
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         started = time.perf_counter()
@@ -210,7 +210,7 @@ def section(r: dict) -> list[str]:
         "`python -m bench.dagster_history`: the headless pipeline on the shipped sample, in one process, "
         f"into a fresh deployment each time, three ways in turn ({r['repeats']} rounds): on the in-memory "
         "instance alone (as before), on it and then recorded into a persistent SQLite instance "
-        "(`pipelines/dagster_history.py`, what `make run` does now; the same instance every round), and on "
+        "(`pipelines/lib/runs/dagster_history.py`, what `make run` does now; the same instance every round), and on "
         "the persistent instance itself (what setting DAGSTER_HOME did before)."
         + (
             f" Load average of the shared machine during the rounds: {load[0]:.1f} to {load[1]:.1f}."

@@ -2,9 +2,9 @@
 
     python -m bench.ingestion_styles DIR [--repeats 3] [--json OUT]
 
-DIR is a generated data set (python -m pipelines.synthetic ... --styles messy), whose GENERATED.json
+DIR is a generated data set (python -m tools.synthetic ... --styles messy), whose GENERATED.json
 names each file's style. For every file, medians of `repeats`:
-  landing: pipelines.ingest.landing.land_extract (decode, whole-file checks, all-text Parquet);
+  landing: pipelines.lib.ingest.landing.land_extract (decode, whole-file checks, all-text Parquet);
   judging: the compiled SQL of the dbt model int_ingest__judged_rows (typing, the 8 reject reasons, the
            flags, the village placement) for that file's partition alone, in DuckDB, written to a table.
   reader:   the fastest reader of the format alone, as a yardstick: for CSV, DuckDB's own read_csv of
@@ -38,10 +38,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import ensure_layout, land_extract
-from pipelines.ingest.readers import _detect_delimiter, _detect_encoding, _first_line
-from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from pipelines.lib.ingest.discovery import scan
+from pipelines.lib.ingest.landing import ensure_layout, land_extract
+from pipelines.lib.ingest.readers import _detect_delimiter, _detect_encoding, _first_line
+from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 JUDGED_SQL = "compiled/ktp_warehouse/models/intermediate/ingest/int_ingest__judged_rows.sql"
 

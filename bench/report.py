@@ -305,7 +305,7 @@ def _startup_section(r: dict) -> list[str]:
     return [
         "## Start-up, repeated",
         "",
-        f"`python -m bench.startup_race`: {r['repeats']} real runs of `python -m pipelines.run` on the "
+        f"`python -m bench.startup_race`: {r['repeats']} real runs of `python -m pipelines run` on the "
         "shipped sample, each into a fresh warehouse and stopped once GX's context exists (after "
         "landing, the dbt build and GX's import, which run on three threads). "
         f"Failed: {r['failures']} of {r['repeats']}"
@@ -319,7 +319,7 @@ def _spark_section(r: dict) -> list[str]:
     out = [
         f"## Spark against DuckDB, scale {r['scale']:g}",
         "",
-        f"`python -m bench.spark_engine`: the same `python -m pipelines.run` with `KTP_ENGINE=spark` "
+        f"`python -m bench.spark_engine`: the same `python -m pipelines run` with `KTP_ENGINE=spark` "
         f"(master `{r['master']}`, {r['cores']} cores) and with DuckDB, each into a fresh deployment over "
         "the same extracts (a), then after one regency's file changed (c); the published marts were the "
         f"same bytes on both engines after each. {len(r['rounds'])} round(s), medians.",
@@ -431,7 +431,7 @@ def _crash_section(r: dict) -> list[str]:
         "## Crash matrix",
         "",
         "`python -m bench.crash_matrix`: one deployment of the shipped sample, published; each case changes "
-        "one file, kills a real `python -m pipelines.run` (at a fault point, the process exiting there "
+        "one file, kills a real `python -m pipelines run` (at a fault point, the process exiting there "
         "without cleanup, or by SIGKILL to its process group after a random delay), then re-runs it. "
         "Checked each time: killed before the swap, every published file (manifest included) is "
         "byte-identical to before; after it, the publication is already the new one; the re-run exits 0 "
@@ -523,7 +523,7 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
         "",
         "## What is measured",
         "",
-        "- **(a)** `python -m pipelines.run` as a subprocess into a fresh warehouse, publish and reports "
+        "- **(a)** `python -m pipelines run` as a subprocess into a fresh warehouse, publish and reports "
         "directory, as `make run` runs it (Dagster's in-memory instance; step timings come from the "
         "run's `last_run.json`): land every file (Parquet), one `dbt build` (seeds, judging, "
         "deduplication, marts, all dbt tests), all GX suites, publication (Parquet + CSV, PII scan), "

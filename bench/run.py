@@ -3,7 +3,7 @@
     python -m bench.run [--scales 1,10] [--repeats 3 | --repeats 1=3,10=1] [--seed 6500]
 
 Per scale, each round runs, as subprocesses (so start-up counts) and alternately:
-  (a) `python -m pipelines.run` into a fresh warehouse, publish and reports dir: ingest, dbt, checks, publish
+  (a) `python -m pipelines run` into a fresh warehouse, publish and reports dir: ingest, dbt, checks, publish
   (b) `python -m bench.baseline` on the same files into a fresh DuckDB file
   (c) the pipeline again on the same warehouse after one regency's file changed
   (d) the pipeline again with nothing changed
@@ -33,7 +33,7 @@ from bench.compare import mismatches
 from bench.procmon import Measured, run_measured
 from bench.report import write_report
 from bench.steps import dbt_node_seconds, step_seconds
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.lib.settings import REPO_ROOT, Settings
 
 BENCH_DIR = REPO_ROOT / "bench"
 CACHE_DIR = BENCH_DIR / "cache"
@@ -54,7 +54,7 @@ def cached_extracts(scale: float, seed: int, snapshots: str, styles: str = "mess
     shutil.rmtree(partial, ignore_errors=True)
     print(f"generating scale {scale:g} into {out} (not timed) ...", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "pipelines.synthetic", "--scale", f"{scale:g}", "--out", str(partial)]
+        [sys.executable, "-m", "tools.synthetic", "--scale", f"{scale:g}", "--out", str(partial)]
         + ["--seed", str(seed), "--snapshots", snapshots, "--styles", styles],
         check=True,
         env=_env({}),
@@ -134,7 +134,7 @@ class Round:
 
 
 def _pipeline(rnd: Round, label: str) -> Measured:
-    measured = run_measured([sys.executable, "-m", "pipelines.run"], env=rnd.pipeline_env(), cwd=REPO_ROOT)
+    measured = run_measured([sys.executable, "-m", "pipelines", "run"], env=rnd.pipeline_env(), cwd=REPO_ROOT)
     if measured.returncode != 0:
         raise BenchmarkFailed(
             f"({label}) pipeline exited {measured.returncode}:\n"
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     # Dagster reads dbt's manifest when the code location loads; after an edit of the dbt project the
     # first process parses it (seconds, once per code change, not per run): not part of any timed run.
     subprocess.run(
-        [sys.executable, "-c", "from pipelines.dbt_manifest import ensure_manifest; ensure_manifest()"],
+        [sys.executable, "-c", "from pipelines.lib.dbt.project import ensure_manifest; ensure_manifest()"],
         check=True,
         env=_env({}),
         cwd=REPO_ROOT,

@@ -2,7 +2,7 @@
 
     python -m bench.spark_engine [--scale 1] [--repeats 1] [--master local[2]] [--json OUT]
 
-Per round, each engine runs `python -m pipelines.run` as a subprocess into a fresh deployment over the
+Per round, each engine runs `python -m pipelines run` as a subprocess into a fresh deployment over the
 same extracts (a), then again after one regency's file changed (c). The published marts of the two
 engines must be the same bytes after each; a difference stops the benchmark. Where the time goes comes
 from each run's last_run.json (Dagster's step durations) and dbt's run_results.json (per node), with
@@ -24,7 +24,7 @@ from pathlib import Path
 from bench.procmon import run_measured
 from bench.run import CHANGED_REGENCY, BenchmarkFailed, Round, _env, _sample, cached_extracts, change_one_file
 from bench.steps import step_seconds
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.lib.settings import REPO_ROOT, Settings
 
 ENGINES = ("duckdb", "spark")
 
@@ -71,7 +71,7 @@ def _seconds(timing: dict) -> float:
 
 def _run(rnd: Round, engine: str, master: str, label: str) -> dict:
     env = {**rnd.pipeline_env(), "KTP_ENGINE": engine, "KTP_SPARK_MASTER": master}
-    measured = run_measured([sys.executable, "-m", "pipelines.run"], env=env, cwd=REPO_ROOT)
+    measured = run_measured([sys.executable, "-m", "pipelines", "run"], env=env, cwd=REPO_ROOT)
     if measured.returncode != 0:
         raise BenchmarkFailed(
             f"({label}, {engine}) pipeline exited {measured.returncode}:\n{measured.stdout[-3000:]}"

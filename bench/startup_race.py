@@ -6,7 +6,7 @@ A run imports on three threads at once: the code location on the main thread whi
 import on a thread of its own, and dbt's command on another while the build runs. Two threads that
 import one module at the same moment can meet it half-initialised ("partially initialized module
 'sqlalchemy.orm.exc'", seen once in 68 runs before the imports were ordered). Each repetition is the
-real `python -m pipelines.run` on the shipped sample into a fresh warehouse, stopped by fault injection
+real `python -m pipelines run` on the shipped sample into a fresh warehouse, stopped by fault injection
 (KTP_FAULT_INJECT=gx_ready) as soon as GX's context exists, i.e. after landing, the whole dbt build and
 GX's import: a race on the way ends the process otherwise, and is counted with its last line.
 """
@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.publish.faults import EXIT_CODE
-from pipelines.settings import REPO_ROOT
+from pipelines.lib.faults import EXIT_CODE
+from pipelines.lib.settings import REPO_ROOT
 
 
 def race(repeats: int) -> dict:
@@ -48,7 +48,11 @@ def race(repeats: int) -> dict:
             }
             started = time.perf_counter()
             run = subprocess.run(
-                [sys.executable, "-m", "pipelines.run"], env=env, capture_output=True, text=True, timeout=600
+                [sys.executable, "-m", "pipelines", "run"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             last = (run.stderr.strip().splitlines() or run.stdout.strip().splitlines() or [""])[-1]
             outcomes.append(

@@ -12,7 +12,7 @@ def step_seconds(last_run: dict) -> dict[str, dict[str, float]]:
 
     Partitioned steps (one run per regency file) are summed under their step key, so the table says what
     each asset cost in the whole run. The durations are Dagster's own (STEP_SUCCESS/STEP_FAILURE events),
-    which pipelines/run.py copies from its in-memory instance.
+    which pipelines/cli/run.py copies from its in-memory instance.
     """
     totals: dict[str, dict[str, float]] = defaultdict(lambda: {"seconds": 0.0, "count": 0})
     for step in last_run["steps"]:

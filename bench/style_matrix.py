@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.ingestion_styles import measure, print_results
-from pipelines.synthetic import population, siak
-from pipelines.synthetic.calendar import day_number
-from pipelines.synthetic.snapshot import write_snapshot
-from pipelines.synthetic.styles import MESSY_STYLES
-from pipelines.synthetic.styles import describe as describe_style
+from tools.synthetic import population, siak
+from tools.synthetic.calendar import day_number
+from tools.synthetic.snapshot import write_snapshot
+from tools.synthetic.styles import MESSY_STYLES
+from tools.synthetic.styles import describe as describe_style
 
 LAST_SNAPSHOT = "2026-09-30"
 

@@ -2,15 +2,15 @@
 
 import dagster as dg
 
-from pipelines.assets.checks import gx_ingested_file, gx_marts, gx_snapshot, gx_warnings
-from pipelines.assets.ingestion import extract_inventory, regency_extract
-from pipelines.assets.marts import dbt_marts
-from pipelines.assets.publication import audit_reports, published
-from pipelines.jobs import audit_reports_job, build_and_publish_job, judge_extracts_job, land_extract_job
-from pipelines.progress import progress_logger
-from pipelines.resources import KtpSettings, WarehouseRunLock
-from pipelines.run_log import console_logger, file_logger
-from pipelines.sensors import new_extracts, rebuild_after_landing
+from pipelines.defs.dbt.assets import dbt_marts
+from pipelines.defs.ingest.assets import extract_inventory, regency_extract
+from pipelines.defs.jobs import audit_reports_job, build_and_publish_job, judge_extracts_job, land_extract_job
+from pipelines.defs.publish.assets import audit_reports, published
+from pipelines.defs.quality.checks import gx_ingested_file, gx_marts, gx_snapshot, gx_warnings
+from pipelines.defs.resources import KtpSettings, WarehouseRunLock
+from pipelines.defs.sensors import new_extracts, rebuild_after_landing
+from pipelines.lib.runs.progress import progress_logger
+from pipelines.lib.runs.run_log import console_logger, file_logger
 
 _ktp = KtpSettings()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.settings import Settings
+from pipelines.lib.settings import Settings
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import pytest
 from bench.baseline import run as run_baseline
 from bench.compare import MARTS, compare_marts, mismatches
 from bench.run import _link_raw, change_one_file
-from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import land_all
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.lib.ingest.discovery import scan
+from pipelines.lib.ingest.landing import land_all
+from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.marts import run_dbt
 
 SAMPLE = REPO_ROOT / "data" / "raw"

@@ -15,10 +15,10 @@ import time
 
 import duckdb
 
-from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import land_all
-from pipelines.publish.faults import EXIT_CODE
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.lib.faults import EXIT_CODE
+from pipelines.lib.ingest.discovery import scan
+from pipelines.lib.ingest.landing import land_all
+from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.extracts import people, write_csv
 from tests.support.incremental import (
     S1,
@@ -38,7 +38,7 @@ __all__ = ["fresh_env"]  # a fixture, used by name
 def _pipeline_process(settings: Settings, fault: str | None = None) -> subprocess.CompletedProcess:
     env = process_env(settings, **({"KTP_FAULT_INJECT": fault} if fault else {}))
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.run"], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "pipelines", "run"], env=env, capture_output=True, text=True, timeout=600
     )
 
 
@@ -102,8 +102,8 @@ def test_a_build_stopped_after_judging_is_finished_by_the_next(ktp_env, tmp_path
 _LAND = """
 import sys
 from pathlib import Path
-from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import land_work, plan
+from pipelines.lib.ingest.discovery import scan
+from pipelines.lib.ingest.landing import land_work, plan
 raw, landing, part = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 work, _ = plan(scan(raw))
 for item in work[part::2]:

@@ -13,13 +13,13 @@ import shutil
 import dagster as dg
 import pytest
 
-from pipelines.dagster_history import HEADLESS_TAG, record_into_home
 from pipelines.definitions import defs
-from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import land_all
-from pipelines.publish.mart_keys import MART_KEYS
-from pipelines.sensors import new_extracts, rebuild_after_landing
-from pipelines.settings import REPO_ROOT
+from pipelines.defs.sensors import new_extracts, rebuild_after_landing
+from pipelines.lib.ingest.discovery import scan
+from pipelines.lib.ingest.landing import land_all
+from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.runs.dagster_history import HEADLESS_TAG, record_into_home
+from pipelines.lib.settings import REPO_ROOT
 from tests.support.extracts import people, write_csv
 from tests.support.incremental import REGENCIES, S1, run, write_snapshot
 from tests.support.judging import deployment

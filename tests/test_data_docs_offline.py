@@ -10,8 +10,14 @@ from pathlib import Path
 import great_expectations
 import pytest
 
-from pipelines.quality import docs_assets
-from pipelines.quality.docs_assets import install, is_remote, localise_css, localise_html, remote_references
+from pipelines.lib.quality import docs_assets
+from pipelines.lib.quality.docs_assets import (
+    install,
+    is_remote,
+    localise_css,
+    localise_html,
+    remote_references,
+)
 
 GX_VIEW = Path(great_expectations.__file__).parent / "render" / "view"
 # Any absolute or protocol-relative address in a template, as a browser would read it.

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.lib.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
+from pipelines.lib.settings import DBT_PROJECT_DIR
 from tests.support import marts as m
 
 MART_COLUMNS = {

@@ -6,9 +6,9 @@ import json
 
 import dagster as dg
 
-from pipelines.assets.checks import MART_NAMES
-from pipelines.assets.marts import dbt_project
 from pipelines.definitions import defs
+from pipelines.defs.dbt.assets import dbt_project
+from pipelines.defs.quality.checks import MART_NAMES
 
 
 def test_code_location_loads_completely():
@@ -74,7 +74,7 @@ def test_everything_that_writes_the_warehouse_shares_one_pool_and_landing_takes_
 
 
 def test_dbt_runs_in_the_dagster_process_through_what_dbt_and_dagster_dbt_provide():
-    """dbt runs in the run's process (pipelines/dbt_in_process.py) through dbtRunner, dagster-dbt's own
+    """dbt runs in the run's process (pipelines/lib/dbt/in_process.py) through dbtRunner, dagster-dbt's own
     event conversion and dbt-duckdb's connection manager; if one of them stops providing what the
     runner relies on, this test says so before a build does."""
     import inspect
@@ -83,7 +83,7 @@ def test_dbt_runs_in_the_dagster_process_through_what_dbt_and_dagster_dbt_provid
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
-    from pipelines import dbt_in_process
+    from pipelines.lib.dbt import in_process as dbt_in_process
 
     assert "callbacks" in inspect.signature(dbtRunner).parameters
     assert {"LogModelResult", "LogTestResult", "LogSeedResult"} <= dbt_in_process._RESULT_EVENTS

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.settings import Settings
+from pipelines.lib.settings import Settings
 from tests.support.extracts import Person, people, write_csv
 from tests.support.incremental import (
     S1,
@@ -160,7 +160,13 @@ def _tamper_record(settings: Settings, snapshot: str, regency: str, **changes) -
 
     import pyarrow as pa
 
-    from pipelines.ingest.landing import FILE_RECORD, FILE_SCHEMA, _atomic_write, partition_dir, read_record
+    from pipelines.lib.ingest.landing import (
+        FILE_RECORD,
+        FILE_SCHEMA,
+        _atomic_write,
+        partition_dir,
+        read_record,
+    )
 
     path = partition_dir(settings.landing_dir, snapshot, regency) / FILE_RECORD
     record = read_record(path) | changes | {"landed_at": datetime.now(UTC).replace(tzinfo=None)}
@@ -168,7 +174,7 @@ def _tamper_record(settings: Settings, snapshot: str, regency: str, **changes) -
 
 
 def test_tests_look_at_what_changed_and_a_failed_test_runs_again_until_it_passes(ktp_env):
-    from pipelines.dbt_state import tested_until
+    from pipelines.lib.dbt.state import tested_until
 
     write_snapshot(ktp_env.raw_dir, S1)
     write_snapshot(ktp_env.raw_dir, S2)

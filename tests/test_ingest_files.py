@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.run import dagster_instance, run_pipeline
+from pipelines.cli.run import dagster_instance, run_pipeline
 from tests.support.extracts import Person, people, write_csv
 
 S1 = "2026-03-31"
@@ -266,7 +266,7 @@ def test_two_warehouses_do_not_see_each_other(ktp_env, tmp_path, monkeypatch):
     _all_regencies(ktp_env)
     _run(ktp_env)
     monkeypatch.setenv("KTP_WAREHOUSE", str(tmp_path / "other" / "ktp.duckdb"))
-    from pipelines.settings import Settings
+    from pipelines.lib.settings import Settings
 
     other = Settings.from_env()
     outcome = _run(other)
@@ -274,7 +274,7 @@ def test_two_warehouses_do_not_see_each_other(ktp_env, tmp_path, monkeypatch):
 
 
 def test_a_warehouse_named_like_a_schema_is_refused(tmp_path, monkeypatch):
-    from pipelines.settings import Settings
+    from pipelines.lib.settings import Settings
 
     monkeypatch.setenv("KTP_WAREHOUSE", str(tmp_path / "ingest.duckdb"))
     with pytest.raises(ValueError, match="also a schema"):
@@ -284,7 +284,7 @@ def test_a_warehouse_named_like_a_schema_is_refused(tmp_path, monkeypatch):
 def test_folders_that_are_not_snapshots_are_named_and_a_snapshot_after_today_is_refused(ktp_env):
     import datetime as dt
 
-    from pipelines.ingest.discovery import scan
+    from pipelines.lib.ingest.discovery import scan
 
     _all_regencies(ktp_env)
     for folder in ("2026-02-30", "latest"):

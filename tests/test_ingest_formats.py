@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from pipelines.ingest.readers import read_extract
+from pipelines.lib.ingest.readers import read_extract
 from tests.support.extracts import HEADER, Person, write_csv, write_xlsx
 from tests.support.judging import deployment, judge, query
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
+from pipelines.lib.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
 from tests.support.extracts import Person, nik, write_csv
 from tests.support.judging import dbt_show, deployment, judge, query
 
@@ -321,7 +321,7 @@ def _values(texts: list[str | None]) -> str:
 def test_fast_paths_give_what_the_plain_rules_give(tmp_path):
     """The shape-first date parse and the exact-key lookup (the dbt macros try_parse_date and code_lookup,
     as the engine runs them) must equal the plain format list and the plain normalisation."""
-    from pipelines.ingest.contract import (
+    from pipelines.lib.ingest.contract import (
         CITIZENSHIP_CODES,
         DATE_FORMATS,
         KTP_STATUSES,

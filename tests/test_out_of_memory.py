@@ -11,8 +11,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from pipelines.dbt_in_process import run_dbt
-from pipelines.out_of_memory import is_out_of_memory
+from pipelines.lib.dbt.in_process import run_dbt
+from pipelines.lib.out_of_memory import is_out_of_memory
 
 _PROJECT = """
 name: starved

@@ -20,11 +20,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import scan_for_pii
-from pipelines.publish.dbt_docs import docs_dir, write_dbt_docs
-from pipelines.publish.mart_keys import MART_KEYS, order_by_clause
-from pipelines.run import dagster_instance, run_pipeline
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.cli.run import dagster_instance, run_pipeline
+from pipelines.lib.publish import scan_for_pii
+from pipelines.lib.publish.dbt_docs import docs_dir, write_dbt_docs
+from pipelines.lib.publish.mart_keys import MART_KEYS, order_by_clause
+from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.browser import chromium
 from tests.support.extracts import people, write_csv
 from tests.support.readme import snippet
@@ -281,7 +281,7 @@ def test_the_manifest_lists_every_blocking_check_with_its_result(deployment):
     (marts,) = [c for c in suites if c.get("suite") == "marts"]
     assert marts["name"] == "gx_marts" and marts["expectations"] > 0
     # every error-severity dbt test of the build, by its asset and name, as Dagster knows them
-    from pipelines.assets.marts import dbt_marts
+    from pipelines.defs.dbt.assets import dbt_marts
 
     blocking = {
         f"{spec.asset_key.to_user_string()}:{spec.name}" for spec in dbt_marts.check_specs if spec.blocking
@@ -500,8 +500,8 @@ def test_after_the_data_is_fixed_the_next_run_publishes_a_new_release(deployment
 def test_a_nik_in_a_mart_fails_the_pii_check_and_publishes_nothing(deployment):
     import dagster as dg
 
-    from pipelines.assets.publication import published
-    from pipelines.resources import KtpSettings, WarehouseRunLock
+    from pipelines.defs.publish.assets import published
+    from pipelines.defs.resources import KtpSettings, WarehouseRunLock
 
     settings = deployment["settings"]
     before = _publication_fingerprint(settings.publish_dir)

@@ -1,6 +1,6 @@
 """Failed expectations said in words: each rule the gate blocks on, and the warnings' counts."""
 
-from pipelines.quality.plain_words import said
+from pipelines.lib.quality.plain_words import said
 
 LIMITS = {"max_reject_rate": 0.05, "outlier_z": 3.5, "population_tolerance": 0.1}
 NUNUKAN = {"snapshot_date": "2026-09-30", "regency_code": "65.03", "rows_read": 91212, "rows_rejected": 19033}

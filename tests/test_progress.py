@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from pipelines.progress import Progress, showing
+from pipelines.lib.runs.progress import Progress, showing
 
 
 class _Terminal(io.StringIO):

@@ -13,8 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
-from pipelines.publish import (
+from pipelines.lib.faults import EXIT_CODE
+from pipelines.lib.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
+from pipelines.lib.publish import (
     PiiFoundError,
     PublishBlockedError,
     PublishError,
@@ -22,9 +23,8 @@ from pipelines.publish import (
     publish_marts,
     scan_for_pii,
 )
-from pipelines.publish.faults import EXIT_CODE
-from pipelines.publish.pii_rules import looks_like_identifier_column
-from pipelines.publish.pii_scan import IDENTIFIER_COLUMN, NIK_VALUE
+from pipelines.lib.publish.pii_rules import looks_like_identifier_column
+from pipelines.lib.publish.pii_scan import IDENTIFIER_COLUMN, NIK_VALUE
 from tests.support.ingest import add_rows, file_row
 from tests.support.publish import (
     CODE_LIST,
@@ -559,7 +559,7 @@ def test_quarantine_export_writes_again_only_the_listings_of_changed_files(tmp_p
 
 
 def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    from pipelines.publish.__main__ import main
+    from pipelines.cli.publish import main
 
     (tmp_path / "clean").mkdir()
     (tmp_path / "clean" / "a.csv").write_text("area_code,rows\n65.01,3\n", encoding="utf-8")
@@ -572,9 +572,9 @@ def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_masking_in_python_gives_what_the_quarantine_sql_gives():
-    """Error messages mask values in Python (pipelines/masking.py), the listings in SQL: the same rules."""
-    from pipelines.masking import initials, mask_identifier, scrub_digits
-    from pipelines.publish.quarantine import initials_sql, mask_id_sql, scrub_digits_sql
+    """Error messages mask values in Python (pipelines/lib/masking.py), the listings in SQL: the same rules."""
+    from pipelines.lib.masking import initials, mask_identifier, scrub_digits
+    from pipelines.lib.publish.quarantine import initials_sql, mask_id_sql, scrub_digits_sql
 
     values = [
         NIK_A,

@@ -13,11 +13,11 @@ import sys
 import duckdb
 import pytest
 
-from pipelines.quality import gx_duckdb
-from pipelines.quality.parameters import suite_parameters
-from pipelines.quality.runner import run_suite
-from pipelines.quality.sql_params import placeholders, render
-from pipelines.quality.suites import (
+from pipelines.lib.quality import gx_duckdb
+from pipelines.lib.quality.parameters import suite_parameters
+from pipelines.lib.quality.runner import run_suite
+from pipelines.lib.quality.sql_params import placeholders, render
+from pipelines.lib.quality.suites import (
     SuiteFileError,
     available_suites,
     expectation_configs,
@@ -463,8 +463,8 @@ def test_missing_coverage_table_fails_every_check_on_it_without_raising(wh):
 
 
 def test_runs_with_the_project_settings_and_from_the_command_line(wh, ktp_env, monkeypatch, capsys):
-    from pipelines.quality.__main__ import main
-    from pipelines.settings import Settings
+    from pipelines.cli.validate import main
+    from pipelines.lib.settings import Settings
 
     ktp_env.warehouse.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(wh.warehouse, ktp_env.warehouse)

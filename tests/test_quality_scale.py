@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from pipelines.settings import REPO_ROOT
+from pipelines.lib.settings import REPO_ROOT
 from tests.support.quality import build_scale_warehouse, execute
 
 ROWS = 5_000_000

@@ -1,4 +1,4 @@
-"""Indonesian number and date writing on the coverage report (pipelines/report/numbers.py)."""
+"""Indonesian number and date writing on the coverage report (pipelines/lib/publish/report/numbers.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.report.numbers import angka, bulan, desimal, persen, perubahan, tanggal
+from pipelines.lib.publish.report.numbers import angka, bulan, desimal, persen, perubahan, tanggal
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Two runs on one warehouse, and a warehouse another process holds open: real `python -m pipelines.run`
+"""Two runs on one warehouse, and a warehouse another process holds open: real `python -m pipelines run`
 processes started side by side. A second run waits for the first (one line saying so) or, with
 KTP_LOCK_WAIT_SECONDS=0, stops at once with one line naming the holder; it never half-runs. A DuckDB
 session held by some other program stops a run with one line too, not a cascade of failed steps."""
@@ -12,9 +12,9 @@ import sys
 import time
 
 from bench.publication_state import publication_state
-from pipelines.run import BUSY
-from pipelines.run_lock import lock_path
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.cli.run import BUSY
+from pipelines.lib.runs.run_lock import lock_path
+from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.incremental import (
     REGENCIES,
     S1,
@@ -38,7 +38,7 @@ time.sleep(120)
 def _start(settings: Settings, wait: str) -> subprocess.Popen:
     env = process_env(settings, KTP_LOCK_WAIT_SECONDS=wait, KTP_LOG_LEVEL="WARNING")
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.run"],
+        [sys.executable, "-m", "pipelines", "run"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -174,7 +174,7 @@ def test_a_warehouse_opened_by_another_process_during_the_run_stops_it_with_one_
         KTP_FAULT_PAUSE_FILE=str(marker),
     )
     run = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.run"],
+        [sys.executable, "-m", "pipelines", "run"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -213,8 +213,8 @@ def test_a_warehouse_opened_by_another_process_during_the_run_stops_it_with_one_
 
 _HOLD_LOCK = """
 import time
-from pipelines.run_lock import run_lock
-from pipelines.settings import Settings
+from pipelines.lib.runs.run_lock import run_lock
+from pipelines.lib.settings import Settings
 with run_lock(Settings.from_env(), 0):
     print("holding", flush=True)
     time.sleep(120)
@@ -224,8 +224,8 @@ with run_lock(Settings.from_env(), 0):
 def test_a_dagster_run_as_make_dev_starts_it_takes_the_same_lock(ktp_env, monkeypatch):
     """The build and report jobs hold the run lock through their resource: while a headless run holds
     it, a `make dev` run of them does not start a step."""
+    from pipelines.cli.run import dagster_instance
     from pipelines.definitions import defs
-    from pipelines.run import dagster_instance
 
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK], env=env, stdout=subprocess.PIPE, text=True)

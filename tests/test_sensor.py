@@ -7,9 +7,9 @@ import os
 import dagster as dg
 
 from pipelines.definitions import defs
-from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import forget_missing, land_all
-from pipelines.sensors import new_extracts
+from pipelines.defs.sensors import new_extracts
+from pipelines.lib.ingest.discovery import scan
+from pipelines.lib.ingest.landing import forget_missing, land_all
 from tests.support.extracts import people, write_csv
 
 
@@ -47,7 +47,7 @@ def test_new_files_request_their_partition_and_add_the_snapshot(ktp_env):
 
 
 def test_a_landed_file_requests_the_build_then_the_reports(ktp_env):
-    from pipelines.sensors import rebuild_after_landing
+    from pipelines.defs.sensors import rebuild_after_landing
 
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
@@ -78,7 +78,7 @@ def test_a_removed_file_requests_a_build_so_that_its_rows_leave(ktp_env):
 
 
 def test_files_landed_before_the_instance_existed_are_shown_landed_and_nothing_runs(ktp_env):
-    from pipelines.sensors import rebuild_after_landing
+    from pipelines.defs.sensors import rebuild_after_landing
 
     write_csv(ktp_env.raw_dir / "2026-03-31" / "6501_bulungan.csv", people("6501", 3))
     write_csv(ktp_env.raw_dir / "2026-03-31" / "6571_tarakan.csv", people("6571", 3))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import REPO_ROOT, ConfigError, Settings
+from pipelines.lib.settings import REPO_ROOT, ConfigError, Settings
 
 REFUSED = [
     ("KTP_MAX_REJECT_RATE", "5", "a fraction in [0, 1], e.g. 0.05 for 5 %"),  # meant 5 %: 500 %
@@ -84,7 +84,7 @@ def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_pa
         "KTP_MAX_REJECT_RATE": "5",
     }
     run = subprocess.run(
-        [sys.executable, "-m", "pipelines.run"], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "pipelines", "run"], env=env, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 2
     assert run.stdout == ""
@@ -97,9 +97,9 @@ def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_pa
 def test_help_runs_nothing_and_an_option_wins_over_its_variable(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "KTP_WAREHOUSE": str(tmp_path / "w" / "ktp.duckdb")}
     env |= {"KTP_PUBLISH_DIR": str(tmp_path / "p"), "KTP_REPORTS_DIR": str(tmp_path / "r")}
-    command = [sys.executable, "-m", "pipelines.run"]
+    command = [sys.executable, "-m", "pipelines", "run"]
     shown = subprocess.run([*command, "--help"], env=env, capture_output=True, text=True, timeout=120)
-    assert shown.returncode == 0 and "usage: python -m pipelines.run" in shown.stdout
+    assert shown.returncode == 0 and "usage: python -m pipelines run" in shown.stdout
     assert "--max-reject-rate" in shown.stdout and "[KTP_MAX_REJECT_RATE]" in shown.stdout
     assert list(tmp_path.iterdir()) == []  # --help ran nothing
     # The variable says 5 %, the option 500 %: the option is the one checked (and refused).
@@ -142,7 +142,7 @@ def test_a_warehouse_folder_the_run_cannot_write_stops_it_with_one_line(tmp_path
         "KTP_PUBLISH_DIR": str(tmp_path / "published"),
         "KTP_REPORTS_DIR": str(tmp_path / "reports"),
     }
-    command = [sys.executable, "-m", "pipelines.run"]
+    command = [sys.executable, "-m", "pipelines", "run"]
     locked = tmp_path / "locked"
     with _unwritable(locked):
         env["KTP_WAREHOUSE"] = str(locked / "ktp.duckdb")

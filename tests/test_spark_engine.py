@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.run import dagster_instance, run_pipeline
-from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, ConfigError, Settings
+from pipelines.cli.run import dagster_instance, run_pipeline
+from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, ConfigError, Settings
 from tests.support.extracts import people, write_csv
 
 SAMPLE = REPO_ROOT / "data" / "raw"
@@ -176,9 +176,9 @@ def test_a_null_in_a_not_null_mart_column_fails_the_spark_build(engines):
     import dagster as dg
     from pyspark.sql import SparkSession
 
-    from pipelines.dbt_in_process import run_dbt
-    from pipelines.dbt_manifest import dbt_env
-    from pipelines.engines import spark_mirror
+    from pipelines.lib.dbt.in_process import run_dbt
+    from pipelines.lib.dbt.project import dbt_env
+    from pipelines.lib.engines import spark_mirror
 
     spark = engines["spark"][0]
     session = SparkSession.builder.getOrCreate()
@@ -231,7 +231,7 @@ def test_a_null_in_a_not_null_mart_column_fails_the_spark_build(engines):
 
 
 def test_a_warehouse_keeps_its_engine_and_a_process_its_spark_warehouse(engines, tmp_path):
-    from pipelines.engines import check_engine, spark
+    from pipelines.lib.engines import check_engine, spark
 
     duck = engines["duckdb"][0]
     with pytest.raises(ConfigError, match="was built with duckdb"):
@@ -269,8 +269,8 @@ MACRO_PROBES = {
 def _compiled(settings: Settings, sql: str) -> str:
     from dbt.cli.main import dbtRunner
 
-    from pipelines.dbt_in_process import environment
-    from pipelines.dbt_manifest import dbt_env
+    from pipelines.lib.dbt.in_process import environment
+    from pipelines.lib.dbt.project import dbt_env
 
     with environment({k: v for k, v in dbt_env(settings).items() if k.startswith("KTP_")}):
         result = dbtRunner().invoke(
@@ -284,7 +284,7 @@ def _compiled(settings: Settings, sql: str) -> str:
 def test_the_cross_engine_macros_read_edge_cases_alike_and_spark_needs_no_lenient_mode(engines):
     from pyspark.sql import SparkSession
 
-    from pipelines.dbt_in_process import _close_warehouse
+    from pipelines.lib.dbt.in_process import _close_warehouse
 
     duck, spark = engines["duckdb"][0], engines["spark"][0]
     sql = "select " + ", ".join(f"{probe} as {name}" for name, probe in MACRO_PROBES.items())

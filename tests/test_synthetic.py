@@ -13,11 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.ingest import contract
-from pipelines.settings import REPO_ROOT
-from pipelines.synthetic import KEY_FILE, generate
-from pipelines.synthetic.__main__ import main as synthetic_cli
+from pipelines.lib.ingest import contract
+from pipelines.lib.settings import REPO_ROOT
 from tests.support import synthetic as rd
+from tools.synthetic import KEY_FILE, generate
+from tools.synthetic.__main__ import main as synthetic_cli
 
 SNAPSHOTS = ["2026-03-31", "2026-09-30"]
 SCALE = 0.01  # ~7,700 residents per snapshot, every file still above 300 rows
@@ -304,7 +304,7 @@ def test_cli_writes_the_layout(tmp_path):
         [
             sys.executable,
             "-m",
-            "pipelines.synthetic",
+            "tools.synthetic",
             "--scale",
             "0.004",
             "--out",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.settings import REPO_ROOT
+from pipelines.lib.settings import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Where the screenshots go for a person to look at after `make test` (git ignores it).

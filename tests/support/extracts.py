@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipelines.ingest.contract import COLUMNS
+from pipelines.lib.ingest.contract import COLUMNS
 
 HEADER = list(COLUMNS)
 

@@ -8,9 +8,9 @@ import os
 import duckdb
 import pytest
 
-from pipelines.publish.mart_keys import MART_KEYS
-from pipelines.run import dagster_instance, run_pipeline
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.cli.run import dagster_instance, run_pipeline
+from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.extracts import people, write_csv
 from tests.support.judging import query
 
@@ -24,7 +24,7 @@ def write_snapshot(raw, snapshot, n=6):
 
 
 def process_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of a `python -m pipelines.run` subprocess on `settings`' deployment."""
+    """The environment of a `python -m pipelines run` subprocess on `settings`' deployment."""
     return {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),

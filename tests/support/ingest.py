@@ -18,11 +18,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.dbt_manifest import dbt_executable
-from pipelines.ingest.contract import COLUMNS
-from pipelines.ingest.discovery import scan
-from pipelines.ingest.landing import land_all
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.lib.dbt.project import dbt_executable
+from pipelines.lib.ingest.contract import COLUMNS
+from pipelines.lib.ingest.discovery import scan
+from pipelines.lib.ingest.landing import land_all
+from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
 INGEST_TABLES_SQL = Path(__file__).with_name("ingest_tables.sql")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.run import RunOutcome, dagster_instance, run_pipeline
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.cli.run import RunOutcome, dagster_instance, run_pipeline
+from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Synthetic landing folder for the dbt marts tests, and the marts recomputed in plain Python.
 
-The generator writes what landing would (pipelines/ingest/landing.py): one all-text Parquet file per
+The generator writes what landing would (pipelines/lib/ingest/landing.py): one all-text Parquet file per
 (snapshot, regency) extract, in the extract contract's format, with its bookkeeping record. Every row
 is crafted to meet an expectation: kept, superseded by a newer listing of its NIK in another regency,
 rejected for one given reason, or flagged on purpose. The `expected_*` functions derive every mart from
@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.ingest.contract import (
+from pipelines.lib.ingest.contract import (
     COLUMNS,
     PROVINCE_CODE,
     QUALITY_FLAGS,
@@ -37,8 +37,8 @@ from pipelines.ingest.contract import (
     REJECT_REASONS,
     dotted_regency,
 )
-from pipelines.ingest.landing import FILE_RECORD, FILE_SCHEMA, ROWS_SCHEMA, ensure_layout, partition_dir
-from pipelines.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
+from pipelines.lib.ingest.landing import FILE_RECORD, FILE_SCHEMA, ROWS_SCHEMA, ensure_layout, partition_dir
+from pipelines.lib.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 # Two snapshots a day apart straddle 29 February in a non-leap year.
 SNAPSHOTS = [date(2024, 9, 30), date(2025, 2, 28), date(2025, 3, 1)]
@@ -454,7 +454,7 @@ def landing_dir(warehouse: Path) -> Path:
 
 
 def write_landing(landing: Path, gen: Generated) -> None:
-    """The landing folder as pipelines/ingest/landing.py leaves it after landing every generated file."""
+    """The landing folder as pipelines/lib/ingest/landing.py leaves it after landing every generated file."""
     ensure_layout(landing)
     rows = dict(list(gen.rows.groupby(["snapshot_date", "regency_code"], sort=True)))
     for record in gen.files.to_dict("records"):

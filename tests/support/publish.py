@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import REPO_ROOT
+from pipelines.lib.settings import REPO_ROOT
 from tests.support.ingest import add_judged_rows, create_ingest_tables, quarantine_as_judged_row
 
 CODE_LIST = "Kepmendagri 300.2.2-2430/2025"
@@ -132,7 +132,8 @@ def run_publish_cli(
     cmd = [
         sys.executable,
         "-m",
-        "pipelines.publish",
+        "pipelines",
+        "publish",
         "publish",
         "--run-id",
         run_id,

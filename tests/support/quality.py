@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.contract import COLUMNS, REGENCIES, dotted_regency
-from pipelines.settings import SEEDS_DIR
+from pipelines.lib.ingest.contract import COLUMNS, REGENCIES, dotted_regency
+from pipelines.lib.settings import SEEDS_DIR
 from tests.support.ingest import add_judged_rows, add_rows, create_ingest_tables, file_row, utc_now
 
 SNAPSHOT = dt.date(2025, 6, 30)
@@ -242,8 +242,8 @@ def scale_probe(warehouse: str, reports_dir: str, expectations_dir: str, suites:
 
     import sqlalchemy as sa
 
-    from pipelines.quality.context import gx_context
-    from pipelines.quality.runner import run_suite
+    from pipelines.lib.quality.context import gx_context
+    from pipelines.lib.quality.runner import run_suite
 
     gx_context(Path(reports_dir))  # GX import and context: fixed costs, not the validation's
     page = os.sysconf("SC_PAGE_SIZE")

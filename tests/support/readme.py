@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.settings import REPO_ROOT
+from pipelines.lib.settings import REPO_ROOT
 
 _BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
 

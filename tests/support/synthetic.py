@@ -1,7 +1,7 @@
 """An independent, plain-Python re-reading of generated extracts, to check the generator's answer key.
 
-Deliberately shares no code with pipelines.synthetic: it reads the files with csv/openpyxl and applies the
-contract's row rules (pipelines/ingest/contract.py) one row at a time.
+Deliberately shares no code with tools.synthetic: it reads the files with csv/openpyxl and applies the
+contract's row rules (pipelines/lib/ingest/contract.py) one row at a time.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import openpyxl
 
-from pipelines.ingest import contract
-from pipelines.settings import SEEDS_DIR
+from pipelines.lib.ingest import contract
+from pipelines.lib.settings import SEEDS_DIR
 
 
 def _seed(name: str) -> list[dict[str, str]]:

@@ -57,7 +57,7 @@
 {#- The marts' contract: enforced on DuckDB. Spark compares a contract with its own type names (string,
     not varchar) and enforces no constraint on Parquet tables; there ktp_assert_not_null checks the
     not_null columns instead, and the column types are DuckDB's again where the tables are read
-    (pipelines/engines/spark_mirror.py casts them to the contract's types). -#}
+    (pipelines/lib/engines/spark_mirror.py casts them to the contract's types). -#}
 {% macro ktp_contract() -%}
     {{ return({'enforced': target.type == 'duckdb'}) }}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#- The rows of `model` that this build has to test. For a model built by partition (see partitions.sql):
     the rows of the partitions built since the last build in which every test passed (the time is given
-    by the pipeline in KTP_DBT_TESTED_UNTIL, pipelines/dbt_state.py); their tests then cost what changed,
+    by the pipeline in KTP_DBT_TESTED_UNTIL, pipelines/lib/dbt/state.py); their tests then cost what changed,
     not the whole history. Everything when that time is not given (a first or a failed build, a full
     refresh, dbt run by hand) and for every other model. -#}
 {% macro ktp_untested_rows(model) -%}

@@ -1,5 +1,5 @@
 -- Rejected rows with their values exactly as sent, and the first reason that applied. Personal data: the
--- auditors' listings (pipelines/publish/quarantine.py) mask it.
+-- auditors' listings (pipelines/lib/publish/quarantine.py) mask it.
 {{ config(alias='quarantine') }}
 
 select

@@ -1,0 +1,189 @@
+"""Great Expectations suites as Dagster asset checks (GX 1.x called directly; dagster-ge is GX 0.x only).
+
+Each suite file in expectations/ guards one asset: `ingested_file` each judged file and `snapshot` each
+snapshot (both on ingest/files, the judged files' bookkeeping), `marts` the marts (blocking),
+`warnings` the district and regency figures (reported only). The file and snapshot checks validate,
+in one step per run, every file and snapshot that changed since its last validation; each still gets
+its own result (Data Docs page, rows in audit.validation_history) that the publish gate reads.
+"""
+
+from collections.abc import Mapping
+
+import dagster as dg
+
+from pipelines.defs.resources import WAREHOUSE_POOL, KtpSettings
+from pipelines.lib.publish import gate
+from pipelines.lib.publish.mart_keys import MART_KEYS as PUBLISHED_MART_KEYS
+from pipelines.lib.quality.plain_words import said
+from pipelines.lib.quality.runner import SuiteOutcome, run_suite, run_suites
+from pipelines.lib.warehouse import connect
+
+# The published marts, in their contract order (pipelines/lib/publish/mart_keys.py holds their keys).
+MART_NAMES = list(PUBLISHED_MART_KEYS)
+# dbt models get their schema as key prefix: marts/coverage_province, ingest/files.
+MART_KEYS = [dg.AssetKey(["marts", name]) for name in MART_NAMES]
+PROVINCE = dg.AssetKey(["marts", "coverage_province"])
+JUDGED_FILES = dg.AssetKey(["ingest", "files"])
+
+
+def scope_label(outcome: SuiteOutcome) -> str:
+    """The file or snapshot a result is about, named as its Dagster partition: 6571|2026-03-31."""
+    snapshot = str(outcome.snapshot_date or "")
+    if outcome.regency_code:
+        return f"{outcome.regency_code.replace('.', '')}|{snapshot}"
+    return snapshot
+
+
+def _failed_expectations(outcomes: list[SuiteOutcome]) -> dict[str, object]:
+    return {
+        f"{scope_label(o)} {e.rule}".strip(): (e.error or e.observed_value)
+        for o in outcomes
+        for e in o.failed + o.warnings
+    }
+
+
+def _failed_scopes(
+    outcomes: list[SuiteOutcome], files: Mapping[tuple, Mapping[str, object]]
+) -> dict[str, dict[str, str]]:
+    """Per file or snapshot, its failed expectations in words: what the headless run reports line by
+    line. `files` holds, by (snapshot, regency), the figures of the files judged (a reject rate's rows)."""
+    return {
+        scope_label(o): {
+            e.rule: said(
+                e.rule,
+                e.error or e.observed_value,
+                limits=o.parameters,
+                file=files.get((o.snapshot_date, o.regency_code)),
+            )
+            for e in o.failed + o.warnings
+        }
+        for o in outcomes
+        if o.failed or o.warnings
+    }
+
+
+def _file_figures(settings, outcomes: list[SuiteOutcome]) -> dict[tuple, dict[str, object]]:
+    """Rows read and rejected of each file whose validation failed, by (snapshot, regency)."""
+    failed = {(o.snapshot_date, o.regency_code) for o in outcomes if o.failed}
+    if not failed:
+        return {}
+    with connect(settings, read_only=True) as conn:
+        rows = conn.execute(
+            "select snapshot_date, regency_code, rows_read, rows_rejected from ingest.files"
+        ).fetchall()
+    return {
+        (snapshot, regency): {
+            "snapshot_date": str(snapshot),
+            "regency_code": regency,
+            "rows_read": read,
+            "rows_rejected": rejected,
+        }
+        for snapshot, regency, read, rejected in rows
+        if (snapshot, regency) in failed
+    }
+
+
+def check_result(
+    outcomes: list[SuiteOutcome],
+    *,
+    suite: str,
+    blocking: bool = True,
+    files: Mapping[tuple, Mapping[str, object]] | None = None,
+) -> dg.AssetCheckResult:
+    warned = [e for o in outcomes for e in o.warnings]
+    return dg.AssetCheckResult(
+        passed=all(o.success for o in outcomes) and (blocking or not warned),
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description="\n".join(o.summary() for o in outcomes)
+        or f"{suite}: nothing changed since its last validation",
+        metadata={
+            "suite": suite,
+            "validated": dg.MetadataValue.json([scope_label(o) for o in outcomes]),
+            "expectations": sum(len(o.expectations) for o in outcomes),
+            "failed_expectations": dg.MetadataValue.json(_failed_expectations(outcomes)),
+            "failed_scopes": dg.MetadataValue.json(_failed_scopes(outcomes, files or {})),
+            "validated_in_s": round(sum(o.duration_s for o in outcomes), 3),
+            "data_docs": dg.MetadataValue.path(str(outcomes[-1].docs_index if outcomes else "")),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=JUDGED_FILES,
+    name="gx_ingested_file",
+    blocking=True,
+    pool=WAREHOUSE_POOL,
+    description=(
+        "GX suite expectations/ingested_file.json for every file judged since its last validation: reject "
+        "rate within the limit, required columns present."
+    ),
+)
+def gx_ingested_file(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
+    settings = ktp.resolve()
+    with connect(settings, read_only=True) as conn:
+        scopes = gate.files_to_validate(conn, gate.current_rules(settings))
+    outcomes = run_suites(
+        settings, "ingested_file", scopes, asset="regency_extract", run_id=context.run.run_id
+    )
+    return check_result(outcomes, suite="ingested_file", files=_file_figures(settings, outcomes))
+
+
+@dg.asset_check(
+    asset=JUDGED_FILES,
+    name="gx_snapshot",
+    blocking=True,
+    pool=WAREHOUSE_POOL,
+    description=(
+        "GX suite expectations/snapshot.json for every snapshot whose files changed since its last "
+        "validation: all five regencies present, one person per NIK."
+    ),
+)
+def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
+    settings = ktp.resolve()
+    with connect(settings, read_only=True) as conn:
+        scopes = [(s, None) for s in gate.snapshots_to_validate(conn, gate.current_rules(settings))]
+    outcomes = run_suites(settings, "snapshot", scopes, asset="snapshot", run_id=context.run.run_id)
+    return check_result(outcomes, suite="snapshot")
+
+
+@dg.asset_check(
+    asset=PROVINCE,
+    name="gx_marts",
+    blocking=True,
+    pool=WAREHOUSE_POOL,
+    additional_deps=[k for k in MART_KEYS if k != PROVINCE],
+    description=(
+        "GX suite expectations/marts.json over every mart: ranges, nesting, every level adding up to "
+        "the one above, cohorts to regencies, one row per key. Blocks publishing."
+    ),
+)
+def gx_marts(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
+    outcome = run_suite(ktp.resolve(), "marts", asset="marts", run_id=context.run.run_id)
+    return check_result([outcome], suite="marts")
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "coverage_district"]),
+    name="gx_warnings",
+    blocking=False,
+    pool=WAREHOUSE_POOL,
+    additional_deps=[dg.AssetKey(["marts", "coverage_regency"])],
+    description=(
+        "GX suite expectations/warnings.json (reported, never blocking): outlier changes per district "
+        "since the previous snapshot, registry population against Dukcapil's published figures."
+    ),
+)
+def gx_warnings(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
+    settings = ktp.resolve()
+    with connect(settings, read_only=True) as conn:
+        snapshots = [
+            r[0]
+            for r in conn.execute(
+                "select distinct snapshot_date from marts.coverage_district order by 1"
+            ).fetchall()
+        ]
+    # The suite compares one snapshot with the one before it: run it for each, in one go.
+    outcomes = run_suites(
+        settings, "warnings", [(s, None) for s in snapshots], asset="marts", run_id=context.run.run_id
+    )
+    return check_result(outcomes, suite="warnings", blocking=False)

@@ -1,0 +1,53 @@
+"""Dagster resources: where this deployment's data lives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+
+from pipelines.lib.runs.run_lock import run_lock
+from pipelines.lib.settings import Settings
+
+# Every step that opens the warehouse for writing claims a slot of this pool; dagster.yaml gives it one
+# slot, because DuckDB allows a single writing process per file.
+WAREHOUSE_POOL = "warehouse"
+
+
+class KtpSettings(dg.ConfigurableResource):
+    """Paths of one deployment. Empty fields fall back to the KTP_* environment variables."""
+
+    raw_dir: str = ""
+    warehouse: str = ""
+    publish_dir: str = ""
+    reports_dir: str = ""
+
+    def resolve(self) -> Settings:
+        return Settings.from_env(
+            {
+                "KTP_RAW_DIR": self.raw_dir,
+                "KTP_WAREHOUSE": self.warehouse,
+                "KTP_PUBLISH_DIR": self.publish_dir,
+                "KTP_REPORTS_DIR": self.reports_dir,
+            }
+        )
+
+
+class WarehouseRunLock(dg.ConfigurableResource):
+    """The warehouse's run lock (pipelines/lib/runs/run_lock.py) for the length of a Dagster run.
+
+    Runs execute in one process (in_process_executor), so the resource is set up once per run: a
+    `make dev` build holds the lock from its first step to its last, as a headless run does, and the
+    two wait for each other. The headless run takes the lock before its Dagster runs; the lock is
+    re-entrant within the process, so they pass straight through.
+    """
+
+    ktp: KtpSettings
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseRunLock]:
+        settings = self.ktp.resolve()
+        say = context.log.info if context.log is not None else print
+        with run_lock(settings, settings.lock_wait_seconds, say=say):
+            yield self

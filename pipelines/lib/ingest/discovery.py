@@ -1,0 +1,146 @@
+"""Finding the extracts in the raw directory: `<raw>/<YYYY-MM-DD>/<regency code>...`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pipelines.lib.ingest.contract import REGENCIES, dotted_regency
+
+SNAPSHOT_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+REGENCY_PREFIX = re.compile(r"^(\d{4})")
+ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
+
+
+@dataclass(frozen=True)
+class Extract:
+    snapshot: date
+    regency4: str  # '6501', as in the file name and the partition key
+    path: Path
+    raw_dir: Path
+
+    @property
+    def regency_code(self) -> str:
+        return dotted_regency(self.regency4)
+
+    @property
+    def source_file(self) -> str:
+        return f"{self.snapshot.isoformat()}/{self.path.name}"
+
+    @property
+    def partition_key(self) -> str:
+        return partition_key(self.snapshot.isoformat(), self.regency4)
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """A file in a snapshot folder that cannot be one regency's extract."""
+
+    snapshot: date
+    path: Path
+    raw_dir: Path
+    problem: str
+
+    @property
+    def source_file(self) -> str:
+        return f"{self.snapshot.isoformat()}/{self.path.name}"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    extracts: list[Extract]
+    rejected: list[RejectedFile]
+    ignored: list[str] = field(default_factory=list)  # folders that are not snapshots, with the reason
+
+    @property
+    def snapshots(self) -> list[str]:
+        return sorted(
+            {e.snapshot.isoformat() for e in self.extracts} | {r.snapshot.isoformat() for r in self.rejected}
+        )
+
+    def find(self, snapshot: str, regency4: str) -> Extract | None:
+        for e in self.extracts:
+            if e.snapshot.isoformat() == snapshot and e.regency4 == regency4:
+                return e
+        return None
+
+
+def partition_key(snapshot: str, regency4: str) -> str:
+    # Dagster's multi-partition keys join dimension values in dimension-name order: regency|snapshot.
+    return f"{regency4}|{snapshot}"
+
+
+def _snapshot_date(name: str) -> date | None:
+    if not SNAPSHOT_DIR.match(name):
+        return None
+    try:
+        return date.fromisoformat(name)
+    except ValueError:
+        return None
+
+
+def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
+    """List every regency file of every snapshot folder; anything else in a snapshot folder is rejected.
+
+    Folders that are not snapshot dates (and files at the top level) are not extracts: they are listed
+    in `ignored` (the run names them) and otherwise left alone, so answer keys, READMEs or generated
+    data sets can sit beside the snapshots. A snapshot dated after `today` (default: today) cannot be
+    a cut-off that has passed: each of its files is rejected.
+    """
+    extracts: list[Extract] = []
+    rejected: list[RejectedFile] = []
+    ignored: list[str] = []
+    today = today or date.today()
+    if not raw_dir.is_dir():
+        return Inventory(extracts, rejected, ignored)
+    for snap_dir in sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        snapshot = _snapshot_date(snap_dir.name)
+        if snapshot is None:
+            why = "not a real date" if SNAPSHOT_DIR.match(snap_dir.name) else "not a snapshot date"
+            ignored.append(f"{snap_dir.name}: {why} (YYYY-MM-DD), not read")
+            continue
+        by_regency: dict[str, list[Path]] = {}
+        files = sorted(p for p in snap_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+        if snapshot > today:
+            future = (
+                f"snapshot {snapshot.isoformat()} is after today ({today.isoformat()}): "
+                "a cut-off date cannot lie ahead"
+            )
+            rejected += [RejectedFile(snapshot, path, raw_dir, future) for path in files]
+            continue
+        for path in files:
+            m = REGENCY_PREFIX.match(path.name)
+            if not m or m.group(1) not in REGENCIES:
+                known = ", ".join(REGENCIES)
+                rejected.append(
+                    RejectedFile(
+                        snapshot,
+                        path,
+                        raw_dir,
+                        f"not a regency file name: it must start with one of the regency codes {known}",
+                    )
+                )
+                continue
+            if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+                rejected.append(
+                    RejectedFile(snapshot, path, raw_dir, "not an accepted format: send .csv or .xlsx")
+                )
+                continue
+            by_regency.setdefault(m.group(1), []).append(path)
+        for regency4, paths in sorted(by_regency.items()):
+            if len(paths) > 1:
+                names = ", ".join(p.name for p in paths)
+                for p in paths:
+                    rejected.append(
+                        RejectedFile(
+                            snapshot,
+                            p,
+                            raw_dir,
+                            f"regency {regency4} sent more than one file for this snapshot ({names})",
+                        )
+                    )
+                continue
+            extracts.append(Extract(snapshot, regency4, paths[0], raw_dir))
+    return Inventory(extracts, rejected, ignored)
