@@ -167,11 +167,10 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
 
 
 def _run_config(settings: Settings) -> dict:
-    level = os.environ.get("KTP_LOG_LEVEL", "WARNING").upper()
     log = str(run_log.log_path(settings))
     return {
         "loggers": {
-            "console": {"config": {"log_level": level, "trace_file": log}},
+            "console": {"config": {"log_level": settings.log_level, "trace_file": log}},
             "run_file": {"config": {"path": log}},
             "progress": {},
         }
