@@ -572,7 +572,7 @@ def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_masking_in_python_gives_what_the_quarantine_sql_gives():
-    """Error messages mask values in Python (pipelines/lib/masking.py), the listings in SQL: the same rules."""
+    """Error messages mask values in Python (lib/masking.py), the listings in SQL: the same rules."""
     from pipelines.lib.masking import initials, mask_identifier, scrub_digits
     from pipelines.lib.publish.quarantine import initials_sql, mask_id_sql, scrub_digits_sql
 

@@ -4,6 +4,7 @@ with one line naming the variable, the value and what is allowed, exit status 2,
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -11,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.settings import REPO_ROOT, ConfigError, Settings
+from pipelines.lib.settings import (
+    DBT_PROJECT_DIR,
+    DEFAULT_LOCK_WAIT_SECONDS,
+    DEFAULT_MEMORY_LIMIT,
+    REPO_ROOT,
+    ConfigError,
+    Settings,
+)
 
 REFUSED = [
     ("KTP_MAX_REJECT_RATE", "5", "a fraction in [0, 1], e.g. 0.05 for 5 %"),  # meant 5 %: 500 %
@@ -30,6 +38,13 @@ REFUSED = [
     ("KTP_LOCK_WAIT_SECONDS", "nan", "a number of seconds in [0, 86400]"),
     ("KTP_LOCK_WAIT_SECONDS", "-1", "0 to stop at once"),
     ("KTP_LOCK_WAIT_SECONDS", "1e9", "a number of seconds in [0, 86400]"),
+    ("KTP_DUCKDB_MEMORY_LIMIT", "8Gbit", "an amount of memory such as 1536MB"),  # DuckDB takes no bits
+    ("KTP_ENGINE", "sqlite", "one of duckdb, spark"),
+    ("KTP_SPARK_MASTER", "local[x]", "a Spark master URL: local[*], local[2], spark://host:7077"),
+    ("KTP_SPARK_MASTER", "spark://", "a Spark master URL"),
+    ("KTP_SPARK_DRIVER_MEMORY", "2gb", "a JVM memory size such as 2g or 4096m"),
+    ("KTP_SPARK_SHUFFLE_PARTITIONS", "0", "a whole number, at least 1"),
+    ("KTP_SPARK_DBT_THREADS", "two", "a whole number, at least 1"),
 ]
 
 
@@ -71,6 +86,137 @@ def test_good_values_are_taken_as_given():
         2,
     )
     assert Settings.from_env({"KTP_MAX_REJECT_RATE": "1"}).max_reject_rate == 1.0
+
+
+def _no_ktp_variables(monkeypatch) -> None:
+    for var in [v for v in os.environ if v.startswith("KTP_")]:
+        monkeypatch.delenv(var)
+
+
+def test_unset_or_blank_variables_leave_the_defaults(monkeypatch):
+    _no_ktp_variables(monkeypatch)
+    monkeypatch.setenv("KTP_LOG_LEVEL", "  ")
+    settings = Settings.from_env({"KTP_SPARK_MASTER": "", "KTP_ENGINE": "   "})
+    assert (settings.log_level, settings.engine, settings.target_date) == ("WARNING", "duckdb", None)
+    assert (settings.duckdb_memory_limit, settings.duckdb_threads) == (DEFAULT_MEMORY_LIMIT, 0)
+    assert settings.lock_wait_seconds == DEFAULT_LOCK_WAIT_SECONDS
+    assert (settings.max_reject_rate, settings.outlier_z, settings.population_tolerance) == (0.05, 3.5, 0.1)
+    assert (settings.zone_kuning_min_pct, settings.zone_hijau_min_pct) == (None, None)
+    assert (
+        settings.spark_master,
+        settings.spark_driver_memory,
+        settings.spark_shuffle_partitions,
+        settings.spark_dbt_threads,
+    ) == ("local[*]", "2g", 8, 2)
+    # Defaults are in the repository, wherever the run starts.
+    assert settings.raw_dir == REPO_ROOT / "data" / "raw"
+    assert settings.warehouse == REPO_ROOT / "data" / "warehouse" / "ktp.duckdb"
+    assert (settings.publish_dir, settings.reports_dir) == (
+        REPO_ROOT / "data" / "published",
+        REPO_ROOT / "data" / "reports",
+    )
+
+
+def test_the_profile_falls_back_to_the_same_defaults_as_the_model():
+    """dbt's profile keeps a default for whoever runs dbt by hand (dbt_project/README.md); the pipeline
+    passes the model's values on (export_for_dbt), so the two must agree."""
+    profile = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    fallbacks = dict(re.findall(r"env_var\('(KTP_\w+)', '([^']*)'\)", profile))
+    defaults = {field.alias: field.default for field in Settings.model_fields.values()}
+    assert {"KTP_ENGINE", "KTP_DUCKDB_MEMORY_LIMIT", "KTP_SPARK_MASTER", "KTP_SPARK_DBT_THREADS"} <= set(
+        fallbacks
+    )
+    assert {var: str(defaults[var]) for var in fallbacks} == fallbacks
+
+
+def test_spark_and_log_level_settings_are_fields_of_the_one_model(monkeypatch):
+    _no_ktp_variables(monkeypatch)
+    settings = Settings.from_env(
+        {
+            "KTP_LOG_LEVEL": " debug ",
+            "KTP_ENGINE": "Spark",
+            "KTP_SPARK_MASTER": "spark://head:7077",
+            "KTP_SPARK_DRIVER_MEMORY": "4096M",
+            "KTP_SPARK_SHUFFLE_PARTITIONS": "16",
+            "KTP_SPARK_DBT_THREADS": "4",
+        }
+    )
+    assert (settings.log_level, settings.engine) == ("DEBUG", "spark")
+    assert (settings.spark_master, settings.spark_driver_memory) == ("spark://head:7077", "4096M")
+    assert (settings.spark_shuffle_partitions, settings.spark_dbt_threads) == (16, 4)
+    for master in ("local", "local[2]", "local[*]", "yarn", "k8s://https://host:443", "mesos://m:5050"):
+        assert Settings.from_env({"KTP_SPARK_MASTER": master}).spark_master == master
+    # dbt's profile reads them as the model has them, not again from the environment.
+    exported = settings.export_for_dbt()
+    assert {
+        k: v for k, v in exported.items() if k.startswith("KTP_SPARK_") and not k.endswith(("DIR", "J"))
+    } == {
+        "KTP_SPARK_MASTER": "spark://head:7077",
+        "KTP_SPARK_DRIVER_MEMORY": "4096M",
+        "KTP_SPARK_SHUFFLE_PARTITIONS": "16",
+        "KTP_SPARK_DBT_THREADS": "4",
+    }
+    assert exported["KTP_ENGINE"] == "spark"
+
+
+def test_the_log_level_is_dagsters_console_level(monkeypatch):
+    from pipelines.cli.run import _run_config
+
+    _no_ktp_variables(monkeypatch)
+    for given, level in (("info", "INFO"), ("", "WARNING")):
+        config = _run_config(Settings.from_env({"KTP_LOG_LEVEL": given}))
+        assert config["loggers"]["console"]["config"]["log_level"] == level
+
+
+def test_the_warnings_thresholds_in_the_fingerprint_are_the_settings(monkeypatch):
+    from pipelines.lib.runs.up_to_date import inputs_fingerprint
+
+    _no_ktp_variables(monkeypatch)
+    default = inputs_fingerprint(Settings.from_env(), [])
+    # The same value spelled another way is the same input; an override counts as the environment does.
+    assert inputs_fingerprint(Settings.from_env({"KTP_OUTLIER_Z": "3.50"}), []) == default
+    assert inputs_fingerprint(Settings.from_env({"KTP_OUTLIER_Z": "4"}), []) != default
+    assert inputs_fingerprint(Settings.from_env({"KTP_POPULATION_TOLERANCE": "0.2"}), []) != default
+
+
+def test_several_bad_values_give_one_line_never_pydantics_report():
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(
+            {"KTP_MAX_REJECT_RATE": "5", "KTP_SPARK_MASTER": "nowhere", "KTP_LOG_LEVEL": "LOUD"}
+        )
+    assert str(refused.value) == "KTP_MAX_REJECT_RATE='5': a fraction in [0, 1], e.g. 0.05 for 5 %"
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    assert isinstance(refused.value, ValueError)
+
+
+def test_paths_given_are_from_the_working_directory_and_a_symlink_is_kept(tmp_path: Path, monkeypatch):
+    (tmp_path / "published.releases" / "r1").mkdir(parents=True)
+    (tmp_path / "published").symlink_to(tmp_path / "published.releases" / "r1")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({"KTP_PUBLISH_DIR": "published", "KTP_WAREHOUSE": "w/../w/ktp.duckdb"})
+    assert settings.publish_dir == tmp_path / "published"  # not the release it points at today
+    assert settings.warehouse == tmp_path / "w" / "ktp.duckdb"
+    assert settings.landing_dir == tmp_path / "w" / "ktp.landing"
+    assert Settings.from_env({"KTP_RAW_DIR": "~/extracts"}).raw_dir == Path.home() / "extracts"
+
+
+def test_a_warehouse_named_like_a_schema_is_refused_in_one_line(tmp_path: Path):
+    warehouse = tmp_path / "Marts.duckdb"
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"KTP_WAREHOUSE": str(warehouse)})
+    assert str(refused.value) == (
+        f"KTP_WAREHOUSE={str(warehouse)!r}: the file name 'Marts' is also a schema of the warehouse; "
+        "choose another name, e.g. ktp.duckdb"
+    )
+
+
+def test_settings_are_immutable_and_hashable():
+    settings = Settings.from_env({"KTP_OUTLIER_Z": "4"})
+    with pytest.raises(ValueError):
+        settings.outlier_z = 5.0
+    assert settings == Settings.from_env({"KTP_OUTLIER_Z": "4.0"})
+    assert hash(settings) == hash(Settings.from_env({"KTP_OUTLIER_Z": "4.0"}))
+    assert len({settings, Settings.from_env({"KTP_OUTLIER_Z": "5"})}) == 2
 
 
 def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_path: Path):

@@ -167,11 +167,10 @@ def _check_problems(result: dg.ExecuteInProcessResult) -> tuple[list[Problem], l
 
 
 def _run_config(settings: Settings) -> dict:
-    level = os.environ.get("KTP_LOG_LEVEL", "WARNING").upper()
     log = str(run_log.log_path(settings))
     return {
         "loggers": {
-            "console": {"config": {"log_level": level, "trace_file": log}},
+            "console": {"config": {"log_level": settings.log_level, "trace_file": log}},
             "run_file": {"config": {"path": log}},
             "progress": {},
         }
@@ -187,7 +186,7 @@ def run_pipeline(
 ) -> RunOutcome:
     """Ingest every file, resolve every snapshot, then (unless `publish` is False) build, check, publish.
 
-    With `progress`, says what it does as it goes (pipelines/lib/runs/progress.py). The outcome is also written to
+    With `progress`, says what it does as it goes (lib/runs/progress.py). The outcome is also written to
     <reports>/last_run.json.
     """
     progress = progress or Progress(quiet=True)

@@ -1,6 +1,7 @@
 """How each regency office writes its extract: fixed per regency, so a file looks like its office made it.
 
-Every quirk stays inside the extract contract (pipelines/lib/ingest/contract.py); the readers must cope with all.
+Every quirk stays inside the extract contract (pipelines/lib/ingest/contract.py); the readers must
+cope with all.
 Two families: `default` (STYLES, the shipped sample) and the opt-in `messy` (MESSY_STYLES), which spreads
 everything the contract allows over the five regencies (see FAMILIES and `describe`).
 """

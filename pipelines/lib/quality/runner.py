@@ -40,7 +40,7 @@ _gx_lock = threading.Lock()
 
 
 class WarehousePaths(Protocol):
-    """What run_suite needs; pipelines.lib.settings.Settings has it (and may carry limits and DuckDB knobs)."""
+    """What run_suite needs; lib.settings.Settings has it (and may carry limits and DuckDB knobs)."""
 
     warehouse: Path
     reports_dir: Path

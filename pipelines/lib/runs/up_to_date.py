@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 
 import duckdb
 
@@ -44,7 +43,6 @@ _CODE_FILES = [
     # copied beside the dbt docs, whose overview links to it
     REPO_ROOT / "docs" / "extract-contract.md",
 ]
-_THRESHOLDS = ("KTP_MAX_REJECT_RATE", "KTP_OUTLIER_Z", "KTP_POPULATION_TOLERANCE")
 
 
 def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
@@ -116,7 +114,8 @@ def inputs_fingerprint(settings: Settings, files: list[str]) -> str:
         "engine": settings.engine,
         "dbt_vars": settings.dbt_vars(),
         "max_reject_rate": settings.max_reject_rate,
-        "thresholds": {k: os.environ.get(k, "") for k in _THRESHOLDS},
+        "outlier_z": settings.outlier_z,
+        "population_tolerance": settings.population_tolerance,
     }
     digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())
     return digest.hexdigest()
