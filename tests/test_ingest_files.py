@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.cli.run import dagster_instance, run_pipeline
+from pipelines.lib.runs.headless import run_pipeline
+from tests.support.dagster import dagster_instance
 from tests.support.extracts import Person, people, write_csv
 
 S1 = "2026-03-31"

@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli.run import dagster_instance, run_pipeline
+from pipelines.lib.runs.headless import run_pipeline
+from tests.support.dagster import dagster_instance
 from pipelines.lib.publish import scan_for_pii
 from pipelines.lib.publish.dbt_docs import docs_dir, write_dbt_docs
 from pipelines.lib.publish.mart_keys import MART_KEYS, order_by_clause

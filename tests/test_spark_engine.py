@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli.run import dagster_instance, run_pipeline
+from pipelines.lib.runs.headless import run_pipeline
+from tests.support.dagster import dagster_instance
 from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, ConfigError, Settings
 from tests.support.extracts import people, write_csv
 

@@ -1,4 +1,4 @@
-"""Jobs: the units the headless run and the sensors launch."""
+"""The jobs: what `make run` launches and what the sensors and a person in the UI launch, the same ones."""
 
 from __future__ import annotations
 
@@ -11,31 +11,15 @@ from pipelines.defs.publish.assets import audit_reports, published
 # dagster.yaml lets one run with this tag at a time: they write the warehouse (DuckDB: one writer).
 WAREHOUSE_WRITER = {"ktp/warehouse": "writer"}
 
-
-land_extract_job = dg.define_asset_job(
-    "land_extract",
-    selection=dg.AssetSelection.assets(regency_extract),
-    description="Land one regency file (partition regency|snapshot) as Parquet, after its whole-file checks.",
-)
-
 build_and_publish_job = dg.define_asset_job(
     "build_and_publish",
     tags=WAREHOUSE_WRITER,
     selection=dg.AssetSelection.assets(extract_inventory, dbt_marts, published),
     description=(
-        "One dbt build: judge the files that changed, deduplicate their snapshots, rebuild those "
-        "snapshots' marts, run every test; the GX checks of changed files, snapshots and the marts; "
-        "then the publication."
+        "Land every new or changed extract, then one dbt build: judge the files that changed, "
+        "deduplicate their snapshots, rebuild those snapshots' marts, run every test; the GX checks of "
+        "changed files, snapshots and the marts; then the publication."
     ),
-)
-
-# The ingest layer alone (judging, deduplication, bookkeeping) and its checks, without marts.
-judge_extracts_job = dg.define_asset_job(
-    "judge_extracts",
-    tags=WAREHOUSE_WRITER,
-    selection=dg.AssetSelection.key_prefixes(["ingest"]).upstream()
-    - dg.AssetSelection.assets(regency_extract),
-    description="Judge the landed files and deduplicate their snapshots, with the file and snapshot checks.",
 )
 
 # Separate from build_and_publish on purpose: auditors need the reports most when a check blocked it.
@@ -44,4 +28,19 @@ audit_reports_job = dg.define_asset_job(
     tags=WAREHOUSE_WRITER,
     selection=dg.AssetSelection.assets(audit_reports),
     description="dbt docs site and the masked quarantine export for auditors.",
+)
+
+land_extract_job = dg.define_asset_job(
+    "land_extract",
+    selection=dg.AssetSelection.assets(regency_extract),
+    description="Land one regency file (partition regency|snapshot) again, after its whole-file checks.",
+)
+
+# The ingest layer alone (landing, judging, deduplication, bookkeeping) and its checks, without marts.
+judge_extracts_job = dg.define_asset_job(
+    "judge_extracts",
+    tags=WAREHOUSE_WRITER,
+    selection=dg.AssetSelection.key_prefixes(["ingest"]).upstream()
+    - dg.AssetSelection.assets(regency_extract),
+    description="Land and judge the extracts, deduplicate their snapshots; the file and snapshot checks.",
 )

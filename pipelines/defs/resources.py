@@ -1,4 +1,4 @@
-"""Dagster resources: where this deployment's data lives."""
+"""Resources every stage uses: the deployment's settings, and the warehouse's run lock."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from pipelines.lib.runs.run_lock import run_lock
 from pipelines.lib.settings import Settings
@@ -16,14 +17,23 @@ WAREHOUSE_POOL = "warehouse"
 
 
 class KtpSettings(dg.ConfigurableResource):
-    """Paths of one deployment. Empty fields fall back to the KTP_* environment variables."""
+    """The deployment's settings (pipelines/lib/settings.py), read once per run. Empty fields fall back
+    to the KTP_* environment variables."""
 
     raw_dir: str = ""
     warehouse: str = ""
     publish_dir: str = ""
     reports_dir: str = ""
+    _settings: Settings | None = PrivateAttr(default=None)
 
-    def resolve(self) -> Settings:
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._settings = self._read()
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings if self._settings is not None else self._read()
+
+    def _read(self) -> Settings:
         return Settings.from_env(
             {
                 "KTP_RAW_DIR": self.raw_dir,
@@ -37,17 +47,21 @@ class KtpSettings(dg.ConfigurableResource):
 class WarehouseRunLock(dg.ConfigurableResource):
     """The warehouse's run lock (pipelines/lib/runs/run_lock.py) for the length of a Dagster run.
 
-    Runs execute in one process (in_process_executor), so the resource is set up once per run: a
-    `make dev` build holds the lock from its first step to its last, as a headless run does, and the
-    two wait for each other. The headless run takes the lock before its Dagster runs; the lock is
-    re-entrant within the process, so they pass straight through.
+    Runs execute in one process (in_process_executor), so the resource is set up once per run: a build
+    holds the lock from its first step to its last, whoever launched it, and two builds wait for each
+    other. The headless run takes the lock before its Dagster runs; the lock is re-entrant within the
+    process, so they pass straight through.
     """
 
     ktp: KtpSettings
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseRunLock]:
-        settings = self.ktp.resolve()
+        settings = self.ktp.settings
         say = context.log.info if context.log is not None else print
         with run_lock(settings, settings.lock_wait_seconds, say=say):
             yield self
+
+
+ktp = KtpSettings()
+defs = dg.Definitions(resources={"ktp": ktp, "run_lock": WarehouseRunLock(ktp=ktp)})

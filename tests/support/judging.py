@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli.run import RunOutcome, dagster_instance, run_pipeline
+from pipelines.lib.runs.headless import run_pipeline
+from pipelines.lib.runs.outcome import RunOutcome
+from tests.support.dagster import dagster_instance
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
 

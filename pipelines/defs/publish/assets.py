@@ -38,7 +38,7 @@ PII_CHECK = "pii_scan"
     ),
 )
 def published(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: WarehouseRunLock):
-    settings = ktp.resolve()
+    settings = ktp.settings
     with connect(settings, read_only=True) as conn:
         verdict = gate.evaluate(conn, gate.current_rules(settings))
         judged = up_to_date.judged_files(conn) if verdict.open else []
@@ -112,7 +112,7 @@ def published(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: War
 def audit_reports(
     context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: WarehouseRunLock
 ) -> dg.MaterializeResult:
-    settings = ktp.resolve()
+    settings = ktp.settings
     fault_point("before_reports")  # crash tests: published (or blocked), no report written yet
     report_stamp.invalidate(settings)
     regenerated = write_dbt_docs(settings)

@@ -119,7 +119,7 @@ def check_result(
     ),
 )
 def gx_ingested_file(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
-    settings = ktp.resolve()
+    settings = ktp.settings
     with connect(settings, read_only=True) as conn:
         scopes = gate.files_to_validate(conn, gate.current_rules(settings))
     outcomes = run_suites(
@@ -139,7 +139,7 @@ def gx_ingested_file(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -
     ),
 )
 def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
-    settings = ktp.resolve()
+    settings = ktp.settings
     with connect(settings, read_only=True) as conn:
         scopes = [(s, None) for s in gate.snapshots_to_validate(conn, gate.current_rules(settings))]
     outcomes = run_suites(settings, "snapshot", scopes, asset="snapshot", run_id=context.run.run_id)
@@ -158,7 +158,7 @@ def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.
     ),
 )
 def gx_marts(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
-    outcome = run_suite(ktp.resolve(), "marts", asset="marts", run_id=context.run.run_id)
+    outcome = run_suite(ktp.settings, "marts", asset="marts", run_id=context.run.run_id)
     return check_result([outcome], suite="marts")
 
 
@@ -174,7 +174,7 @@ def gx_marts(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.Ass
     ),
 )
 def gx_warnings(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
-    settings = ktp.resolve()
+    settings = ktp.settings
     with connect(settings, read_only=True) as conn:
         snapshots = [
             r[0]

@@ -1,8 +1,10 @@
-"""Keeping dbt's manifest (which Dagster reads to know the models) in step with the dbt project.
+"""The dbt project as this deployment runs it: its manifest kept in step, its environment, its failures.
 
 dagster-dbt needs target/manifest.json when the code location loads. Parsing costs seconds, so it is
 done only when a file of the dbt project is newer than the manifest (a fresh clone, or an edit), and
 under a file lock so parallel test workers or a UI reload do not parse into the same folder at once.
+dbt runs as a process of its own (dagster-dbt's DbtCliResource); it finds this deployment's warehouse
+and landing folder in its environment (`dbt_environment`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import dagster as dg
+
+from pipelines.lib.out_of_memory import advice, is_out_of_memory
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -65,9 +71,13 @@ def vars_args(settings: Settings) -> list[str]:
 
 
 def _command(*args: str) -> list[str]:
+    # Nothing on the console: dbt's own account, tracebacks included, goes to dbt.log in its log path.
     return [
         dbt_executable(),
-        "--quiet",
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "debug",
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),
@@ -77,9 +87,13 @@ def _command(*args: str) -> list[str]:
 
 
 def run_dbt(settings: Settings, *args: str, log_dir: Path | None = None) -> None:
-    """One quiet dbt command on this project, against this deployment's warehouse."""
+    """One silent dbt command on this project, against this deployment's warehouse; dg.Failure in one
+    line if it failed."""
     env = dbt_env(settings) | ({"DBT_LOG_PATH": str(log_dir)} if log_dir else {})
-    subprocess.run(_command(*args), check=True, cwd=DBT_PROJECT_DIR, env=env)
+    done = subprocess.run(_command(*args), cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.DEVNULL)
+    if done.returncode != 0:
+        where = (log_dir or DBT_PROJECT_DIR / "logs") / "dbt.log"
+        raise dg.Failure(description=f"dbt {' '.join(args[:2])} failed (exit {done.returncode}): see {where}")
 
 
 def start_parse(settings: Settings) -> subprocess.Popen | None:
@@ -123,3 +137,42 @@ def parsing_in_background(settings: Settings, *, enabled: bool = True) -> Iterat
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def dbt_environment(settings: Settings, **extra: str) -> Iterator[None]:
+    """dbt's process inherits this one's environment: point it at this deployment for one command."""
+    given = {**settings.export_for_dbt(), **extra}
+    saved = {k: os.environ.get(k) for k in given}
+    os.environ.update(given)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+_FAILED = frozenset({"error", "fail", "runtime error"})
+
+
+def raise_on_failure(invocation: Any) -> None:
+    """dg.Failure naming the nodes that failed, in one line, if the dbt command failed: a DuckDB out of
+    memory as the setting to change, anything else as `dbt build failed: <node> (<status>), ...`."""
+    if invocation.is_successful():
+        return
+    try:
+        results = invocation.get_artifact("run_results.json").get("results", [])
+    except (OSError, ValueError):
+        results = []
+    failed = [r for r in results if str(r.get("status")) in _FAILED]
+    starved = [r["unique_id"] for r in failed if is_out_of_memory(str(r.get("message") or ""))]
+    if starved:
+        # One cause for every node it failed: the line says what to change, not which models broke.
+        raise dg.Failure(description=advice(", ".join(starved)))
+    if not failed:
+        raise dg.Failure(description=f"dbt could not run: see {invocation.target_path / 'dbt.log'}")
+    listed = [f"{r['unique_id']} ({r['status']})" for r in failed]
+    raise dg.Failure(description="dbt build failed: " + ", ".join(listed))

@@ -15,8 +15,8 @@ import shutil
 from importlib.metadata import version
 from pathlib import Path
 
-from pipelines.lib.dbt.project import project_files, vars_args
-from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from pipelines.lib.dbt.project import project_files, run_dbt, vars_args
+from pipelines.lib.settings import REPO_ROOT, Settings
 from pipelines.lib.warehouse import connect
 
 FINGERPRINT = ".fingerprint"
@@ -66,25 +66,16 @@ def write_dbt_docs(settings: Settings) -> bool:
     # In the warehouse's dbt target folder dbt reuses the build's parse (partial_parse.msgpack), and with
     # --no-compile the catalog is all it reads from the warehouse.
     target = settings.dbt_target_dir
-    # Imported here: the nothing-changed check reads this module's fingerprint and must not pay for dbt.
-    from pipelines.lib.dbt.in_process import run_dbt
-
     run_dbt(
-        [
-            "docs",
-            "generate",
-            "--static",
-            "--no-compile",
-            *vars_args(settings),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ],
-        env=settings.export_for_dbt(),
-        profiles_dir=DBT_PROJECT_DIR,
+        settings,
+        "docs",
+        "generate",
+        "--static",
+        "--no-compile",
+        *vars_args(settings),
+        "--target-path",
+        str(target),
+        log_dir=target,
     )
     # The static page embeds manifest and catalog, so it opens from disk without a web server.
     shutil.copyfile(target / "static_index.html", docs / "index.html")

@@ -5,25 +5,22 @@ then the stage at work with how many dbt models and tests, or checks, it has fin
 cron, a pipe) there is no bar and no escape code: the same lines, plain, one per event, flushed as they
 come, so a log shows where a run was when it stopped.
 
-Stage lines come from Dagster's own events (a step that started, succeeded or failed), through the
-`progress` logger of the code location, which forwards them to the run's Progress while one is open.
+Every line comes from the Dagster run's own events, read back from the instance as they are written
+(RunFollower): a file's landing, a step that started, succeeded or failed, a model, test or check done.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TextIO
 
 import dagster as dg
-from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
 
 # Step keys of the build's Dagster runs, as a person names the stage.
 _STAGES = {
-    "extract_inventory": "inventory",
+    "extract_inventory": "landing",
     "dbt_marts": "dbt build",
     "ingest__files_gx_ingested_file": "checks: files",
     "ingest__files_gx_snapshot": "checks: snapshots",
@@ -57,6 +54,9 @@ class Progress:
         self._done = 0
         # step key -> what to say once that step has succeeded (the run's own lines, e.g. per file)
         self.after_step: dict[str, Callable[[], None]] = {}
+        # step key -> what its stage line adds in brackets (e.g. how many files landed)
+        self.details: dict[str, str] = {}
+        self.landed_files: list[str] = []  # landed anew in this run, as they were said
 
     # lines ---------------------------------------------------------------------------------------
 
@@ -75,6 +75,7 @@ class Progress:
         if status == "refused":
             self.line(f"refused  {source_file}: {error}")
         elif status == "landed":
+            self.landed_files.append(source_file)
             self.line(f"landed   {source_file}: {rows:,} rows in {seconds:.2f} s")
         self._advance()
 
@@ -136,46 +137,76 @@ class Progress:
             self._advance()
         elif event_type in ("STEP_SUCCESS", "STEP_FAILURE"):
             status = "done" if event_type == "STEP_SUCCESS" else "FAILED"
-            self.stage(stage_name(step_key), seconds or 0.0, status)
+            self.stage(stage_name(step_key), seconds or 0.0, status, self.details.get(step_key, ""))
             if event_type == "STEP_SUCCESS" and step_key in self.after_step:
                 self.after_step[step_key]()
 
 
-_current: Progress | None = None
+class RunFollower:
+    """Reads a Dagster run's events from the instance as the run writes them, on a thread of its own,
+    and turns them into progress lines: the same events the UI shows, through the instance's public
+    reads, whether the run executes in this process or elsewhere."""
 
+    def __init__(self, instance: dg.DagsterInstance, progress: Progress, *, tag: tuple[str, str]) -> None:
+        self.instance = instance
+        self.progress = progress
+        self.tag = tag
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="progress", daemon=True)
+        self.run_id: str | None = None
+        self._cursor: str | None = None
 
-@contextmanager
-def showing(progress: Progress) -> Iterator[Progress]:
-    """Dagster's events go to `progress` while the block runs; the bar is gone after it."""
-    global _current
-    _current = progress
-    try:
-        yield progress
-    finally:
-        _current = None
-        progress.close()
+    def __enter__(self) -> RunFollower:
+        self._thread.start()
+        return self
 
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read()  # what the run wrote after the last poll
 
-class _ToProgress(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        if _current is None or not has_log_record_metadata(record):
-            return
-        meta = get_log_record_metadata(record)
-        event = meta.get("dagster_event")
+    def _follow(self) -> None:
+        while not self._stop.wait(0.2):
+            self._read()
+
+    def _read(self) -> None:
+        if self.run_id is None:
+            records = self.instance.get_run_records(dg.RunsFilter(tags={self.tag[0]: self.tag[1]}), limit=1)
+            if not records:
+                return
+            self.run_id = records[0].dagster_run.run_id
+        while True:
+            batch = self.instance.get_records_for_run(self.run_id, cursor=self._cursor, limit=500)
+            for record in batch.records:
+                self._event(record.event_log_entry)
+            self._cursor = batch.cursor
+            if not batch.has_more:
+                return
+
+    def _event(self, entry: dg.EventLogEntry) -> None:
+        event = entry.dagster_event
         if event is None:
             return
+        kind = event.event_type_value
+        if kind == "ASSET_MATERIALIZATION" and event.asset_key == _LANDED:
+            meta = event.event_specific_data.materialization.metadata
+            self.progress.file_landed(
+                meta["source_file"].value, "landed", meta["rows_landed"].value, meta["seconds"].value, None
+            )
+            return
+        if kind == "ASSET_MATERIALIZATION" and event.asset_key == _INVENTORY:
+            meta = event.event_specific_data.materialization.metadata
+            self.progress.details[event.step_key] = ", ".join(
+                f"{meta[f'files_{s}'].value} {s}" for s in ("landed", "unchanged", "refused")
+            )
+        if kind == "ASSET_OBSERVATION" and event.asset_key == _LANDED:
+            meta = event.event_specific_data.asset_observation.metadata
+            self.progress.file_landed(meta["source_file"].value, "refused", 0, 0.0, meta["refused"].value)
+            return
         duration = getattr(event.event_specific_data, "duration_ms", None)
-        _current.dagster_event(
-            meta.get("step_key") or event.step_key,
-            event.event_type_value,
-            duration / 1000 if duration is not None else None,
-        )
+        self.progress.dagster_event(event.step_key, kind, duration / 1000 if duration is not None else None)
 
 
-@dg.logger(
-    description="Dagster's step events as the headless run's progress lines (pipelines/lib/runs/progress.py)."
-)
-def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.Logger("ktp_progress", level=logging.DEBUG)
-    logger.addHandler(_ToProgress())
-    return logger
+# The landings of a build, each recorded on its file's partition (pipelines/defs/ingest/assets.py).
+_LANDED = dg.AssetKey("regency_extract")
+_INVENTORY = dg.AssetKey("extract_inventory")

@@ -11,17 +11,19 @@ is masked again on its way into the file.
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 from pathlib import Path
 
 import dagster as dg
-from dagster._utils.log import create_console_logger, default_date_format_string, default_format_string
 
 from pipelines.lib.masking import scrub_digits
 from pipelines.lib.settings import Settings
 
 LOG_NAME = "last_run.log"
 _TRACE = "\nStack Trace:"
+# The layout of Dagster's own console lines: time - logger - level - message.
+_FORMAT = logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - %(message)s", "%Y-%m-%d %H:%M:%S %z")
 
 
 def log_path(settings: Settings) -> Path:
@@ -72,7 +74,7 @@ class _AppendingHandler(logging.Handler):
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
-        self.setFormatter(logging.Formatter(default_format_string(), default_date_format_string()))
+        self.setFormatter(_FORMAT)
 
     def emit(self, record: logging.LogRecord) -> None:
         line = scrub_digits(self.format(record)) + "\n"
@@ -87,15 +89,20 @@ class _AppendingHandler(logging.Handler):
 
 @dg.logger(
     config_schema={
-        "log_level": dg.Field(str, is_required=False, default_value="INFO"),
+        # WARNING by default: a run launched from the UI shows every event in the UI; the console of
+        # `make dev` says only what needs a person.
+        "log_level": dg.Field(str, is_required=False, default_value="WARNING"),
         "name": dg.Field(str, is_required=False, default_value="dagster"),
         "trace_file": dg.Field(str, is_required=False, default_value=""),
     },
-    description="Dagster's colored console logger; with trace_file, stack traces go there instead.",
+    description="The console, WARNING and above unless configured; with trace_file, stack traces go there.",
 )
 def console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     config = init_context.logger_config
-    logger = create_console_logger(name=config["name"], level=config["log_level"].upper())
+    logger = logging.Logger(config["name"], level=config["log_level"].upper())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_FORMAT)
+    logger.addHandler(handler)
     if config["trace_file"]:
         for handler in logger.handlers:
             handler.addFilter(_WithoutTrace(config["trace_file"]))
