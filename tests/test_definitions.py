@@ -73,22 +73,17 @@ def test_everything_that_writes_the_warehouse_shares_one_pool_and_landing_takes_
         assert not graph.get(dg.AssetKey(key)).pools, key
 
 
-def test_dbt_runs_in_the_dagster_process_through_what_dbt_and_dagster_dbt_provide():
-    """dbt runs in the run's process (pipelines/lib/dbt/in_process.py) through dbtRunner, dagster-dbt's own
-    event conversion and dbt-duckdb's connection manager; if one of them stops providing what the
-    runner relies on, this test says so before a build does."""
-    import inspect
-
-    from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    from dbt.cli.main import dbtRunner
-
-    from pipelines.lib.dbt import in_process as dbt_in_process
-
-    assert "callbacks" in inspect.signature(dbtRunner).parameters
-    assert {"LogModelResult", "LogTestResult", "LogSeedResult"} <= dbt_in_process._RESULT_EVENTS
-    assert "to_default_asset_events" in dir(DbtCoreCliEventMessage)
-    assert hasattr(DuckDBConnectionManager, "_ENV") and hasattr(DuckDBConnectionManager, "_LOCK")
-    # No dbt process and no dbt CLI resource: the dbt asset takes only the project's settings (and the
-    # warehouse's run lock, held for the run).
+def test_the_ui_groups_assets_by_their_key_prefix_and_shows_models_own_descriptions():
+    """A newcomer reading the asset graph finds ingest/* in group ingest, marts/* in marts, and a dbt
+    model's own description, not its SQL; the resources are the project's settings and the run lock."""
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if len(key.path) > 1:
+            assert node.group_name == key.path[0], key
+    assert graph.get(dg.AssetKey("regency_extract")).group_name == "ingest"
+    assert graph.get(dg.AssetKey("extract_inventory")).group_name == "ingest"
+    province = graph.get(dg.AssetKey(["marts", "coverage_province"]))
+    assert "Raw SQL" not in (province.description or "") and "select" not in (province.description or "")
+    assert province.description
     assert set(defs.resources) == {"ktp", "run_lock"}

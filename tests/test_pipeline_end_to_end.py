@@ -20,13 +20,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.runs.headless import run_pipeline
-from tests.support.dagster import dagster_instance
 from pipelines.lib.publish import scan_for_pii
 from pipelines.lib.publish.dbt_docs import docs_dir, write_dbt_docs
 from pipelines.lib.publish.mart_keys import MART_KEYS, order_by_clause
+from pipelines.lib.runs.headless import run_pipeline
 from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.browser import chromium
+from tests.support.dagster import dagster_instance
 from tests.support.extracts import people, write_csv
 from tests.support.readme import snippet
 from tests.support.report_page import ReportPage, chart_values

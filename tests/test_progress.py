@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from pipelines.lib.runs.progress import Progress, showing
+from pipelines.lib.runs.progress import Progress
 
 
 class _Terminal(io.StringIO):
@@ -17,13 +17,12 @@ def _work(progress: Progress) -> None:
     progress.file_landed("2026-03-31/6501_a.csv", "landed", 1366, 0.2, None)
     progress.file_landed("2026-03-31/6502_b.csv", "refused", 0, 0.0, "UTF-16 is not accepted; save as UTF-8")
     progress.stage("landing", 0.4, detail="1 landed, 0 unchanged, 1 refused")
-    with showing(progress):
-        progress.dagster_event("dbt_marts", "STEP_START", None)
-        for _ in range(3):
-            progress.dagster_event("dbt_marts", "ASSET_MATERIALIZATION", None)
-        progress.dagster_event("dbt_marts", "STEP_SUCCESS", 6.25)
-        progress.dagster_event("published", "STEP_START", None)
-        progress.dagster_event("published", "STEP_FAILURE", 0.5)
+    progress.dagster_event("dbt_marts", "STEP_START", None)
+    for _ in range(3):
+        progress.dagster_event("dbt_marts", "ASSET_MATERIALIZATION", None)
+    progress.dagster_event("dbt_marts", "STEP_SUCCESS", 6.25)
+    progress.dagster_event("published", "STEP_START", None)
+    progress.dagster_event("published", "STEP_FAILURE", 0.5)
 
 
 def test_off_a_terminal_each_event_is_one_plain_line():

@@ -224,8 +224,8 @@ with run_lock(Settings.from_env(), 0):
 def test_a_dagster_run_as_make_dev_starts_it_takes_the_same_lock(ktp_env, monkeypatch):
     """The build and report jobs hold the run lock through their resource: while a headless run holds
     it, a `make dev` run of them does not start a step."""
-    from tests.support.dagster import dagster_instance
     from pipelines.definitions import defs
+    from tests.support.dagster import dagster_instance
 
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK], env=env, stdout=subprocess.PIPE, text=True)

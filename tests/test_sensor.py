@@ -1,4 +1,5 @@
-"""The sensor that picks up new and changed extracts while `make dev` runs."""
+"""The sensors that pick up new and changed extracts while `make dev` runs: they ask for the same build
+`make run` launches, which lands what changed itself."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import dagster as dg
 
 from pipelines.definitions import defs
-from pipelines.defs.sensors import new_extracts
+from pipelines.defs.ingest.sensors import new_extracts
 from pipelines.lib.ingest.discovery import scan
 from pipelines.lib.ingest.landing import forget_missing, land_all
 from tests.support.extracts import people, write_csv
@@ -20,12 +21,19 @@ def _evaluate(instance, cursor=None):
         return new_extracts(ctx)
 
 
-def test_new_files_request_their_partition_and_add_the_snapshot(ktp_env):
+BUILD = [("build_and_publish", None), ("write_audit_reports", None)]
+
+
+def _asked(result) -> list[tuple[str, str | None]]:
+    return [(r.job_name, r.partition_key) for r in result.run_requests]
+
+
+def test_new_files_request_the_build_and_add_the_snapshot(ktp_env):
     write_csv(ktp_env.raw_dir / "2026-03-31" / "6501_bulungan.csv", people("6501", 3))
     write_csv(ktp_env.raw_dir / "2026-03-31" / "6571_tarakan.csv", people("6571", 3))
     with dg.instance_for_test() as instance:
         first = _evaluate(instance)
-        assert sorted(r.partition_key for r in first.run_requests) == ["6501|2026-03-31", "6571|2026-03-31"]
+        assert _asked(first) == BUILD
         assert [r.partitions_def_name for r in first.dynamic_partitions_requests] == ["snapshots"]
         assert list(first.dynamic_partitions_requests[0].partition_keys) == ["2026-03-31"]
 
@@ -34,29 +42,47 @@ def test_new_files_request_their_partition_and_add_the_snapshot(ktp_env):
         second = _evaluate(instance, first.cursor)
         assert second.run_requests == [] and second.dynamic_partitions_requests == []
 
-        # One file changes, a new snapshot arrives: exactly those are requested.
+        # One file changes, a new snapshot arrives: one build again, which lands both.
         changed = ktp_env.raw_dir / "2026-03-31" / "6571_tarakan.csv"
         write_csv(changed, people("6571", 4))
         os.utime(changed, ns=(1, 2_000_000_000_000_000_000))
         write_csv(ktp_env.raw_dir / "2026-04-30" / "6502_malinau.csv", people("6502", 2))
         third = _evaluate(instance, second.cursor)
-        assert sorted(r.partition_key for r in third.run_requests) == ["6502|2026-04-30", "6571|2026-03-31"]
+        assert _asked(third) == BUILD
         assert list(third.dynamic_partitions_requests[0].partition_keys) == ["2026-04-30"]
-        # run keys make a repeated evaluation with the old cursor idempotent
-        assert len({r.run_key for r in third.run_requests}) == 2
+        # run keys make a repeated evaluation with the old cursor idempotent, and differ from the first's
+        assert [r.run_key for r in _evaluate(instance, second.cursor).run_requests] == [
+            r.run_key for r in third.run_requests
+        ]
+        assert {r.run_key for r in third.run_requests}.isdisjoint(r.run_key for r in first.run_requests)
 
 
-def test_a_landed_file_requests_the_build_then_the_reports(ktp_env):
-    from pipelines.defs.sensors import rebuild_after_landing
+def test_a_file_relanded_from_the_ui_requests_the_build_then_the_reports(ktp_env):
+    from pipelines.defs.ingest.sensors import rebuild_after_landing
+
+    write_csv(ktp_env.raw_dir / "2026-03-31" / "6501_bulungan.csv", people("6501", 3))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
+        landing = defs.resolve_job_def("land_extract").execute_in_process(
+            instance=instance, partition_key="6501|2026-03-31", resources={"ktp": defs.resources["ktp"]}
+        )
+        assert landing.success
+        with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
+            requests = rebuild_after_landing.evaluate_tick(ctx).run_requests
+    assert [r.job_name for r in requests] == ["build_and_publish", "write_audit_reports"]
+
+
+def test_a_landing_made_by_a_build_asks_for_no_other_build(ktp_env):
+    from pipelines.defs.ingest.sensors import rebuild_after_landing
 
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
+        # a landing no land_extract run made (a build's, or one reported from outside)
         instance.report_runless_asset_event(
             dg.AssetMaterialization(asset_key="regency_extract", partition="6501|2026-03-31")
         )
         with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
-            requests = rebuild_after_landing.evaluate_tick(ctx).run_requests
-    assert [r.job_name for r in requests] == ["build_and_publish", "write_audit_reports"]
+            assert rebuild_after_landing.evaluate_tick(ctx).run_requests == []
 
 
 def test_a_removed_file_requests_a_build_so_that_its_rows_leave(ktp_env):
@@ -66,20 +92,18 @@ def test_a_removed_file_requests_a_build_so_that_its_rows_leave(ktp_env):
     never_landed = write_csv(ktp_env.raw_dir / "2026-03-31" / "6502_malinau.csv", people("6502", 3))
     with dg.instance_for_test() as instance:
         first = _evaluate(instance)
-        assert [r.partition_key for r in first.run_requests] == ["6502|2026-03-31"]
+        assert _asked(first) == BUILD  # for the one never landed
         gone.unlink()
         never_landed.unlink()
         second = _evaluate(instance, first.cursor)
-        assert [(r.job_name, r.partition_key) for r in second.run_requests] == [("build_and_publish", None)]
+        assert _asked(second) == BUILD
         # Once the build has dropped the landed one, nothing is left to remove; a file that left before
         # it landed never needed a build.
         forget_missing(ktp_env.landing_dir, scan(ktp_env.raw_dir))
         assert _evaluate(instance, second.cursor).run_requests == []
 
 
-def test_files_landed_before_the_instance_existed_are_shown_landed_and_nothing_runs(ktp_env):
-    from pipelines.defs.sensors import rebuild_after_landing
-
+def test_files_landed_before_the_instance_existed_start_nothing(ktp_env):
     write_csv(ktp_env.raw_dir / "2026-03-31" / "6501_bulungan.csv", people("6501", 3))
     write_csv(ktp_env.raw_dir / "2026-03-31" / "6571_tarakan.csv", people("6571", 3))
     land_all(ktp_env.landing_dir, scan(ktp_env.raw_dir))
@@ -89,13 +113,3 @@ def test_files_landed_before_the_instance_existed_are_shown_landed_and_nothing_r
     with dg.instance_for_test() as instance:
         first = _evaluate(instance, cursor)
         assert first.run_requests == [] and _evaluate(instance).run_requests == []
-        shown = {e.partition: e for e in first.asset_events}
-        assert sorted(shown) == ["6501|2026-03-31", "6571|2026-03-31"]
-        assert shown["6571|2026-03-31"].metadata["source_file"].value == "2026-03-31/6571_tarakan.csv"
-        # What the daemon does with them; they ask for no build: what landed before needs none.
-        for event in first.asset_events:
-            instance.report_runless_asset_event(event)
-        with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
-            assert rebuild_after_landing.evaluate_tick(ctx).run_requests == []
-        # Shown once: a later start finds them in the instance.
-        assert _evaluate(instance).asset_events == []

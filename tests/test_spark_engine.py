@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from pipelines.lib.runs.headless import run_pipeline
-from tests.support.dagster import dagster_instance
 from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, ConfigError, Settings
+from tests.support.dagster import dagster_instance
 from tests.support.extracts import people, write_csv
 
 SAMPLE = REPO_ROOT / "data" / "raw"
@@ -175,9 +175,9 @@ def test_a_null_in_a_not_null_mart_column_fails_the_spark_build(engines):
     """Spark's Parquet tables enforce no NOT NULL: the incremental strategy checks the rows against the
     contract's not_null columns before it replaces a partition, and the model fails as on DuckDB."""
     import dagster as dg
+    from pipelines.lib.dbt.in_process import run_dbt
     from pyspark.sql import SparkSession
 
-    from pipelines.lib.dbt.in_process import run_dbt
     from pipelines.lib.dbt.project import dbt_env
     from pipelines.lib.engines import spark_mirror
 
@@ -269,8 +269,8 @@ MACRO_PROBES = {
 
 def _compiled(settings: Settings, sql: str) -> str:
     from dbt.cli.main import dbtRunner
-
     from pipelines.lib.dbt.in_process import environment
+
     from pipelines.lib.dbt.project import dbt_env
 
     with environment({k: v for k, v in dbt_env(settings).items() if k.startswith("KTP_")}):
@@ -283,9 +283,8 @@ def _compiled(settings: Settings, sql: str) -> str:
 
 
 def test_the_cross_engine_macros_read_edge_cases_alike_and_spark_needs_no_lenient_mode(engines):
-    from pyspark.sql import SparkSession
-
     from pipelines.lib.dbt.in_process import _close_warehouse
+    from pyspark.sql import SparkSession
 
     duck, spark = engines["duckdb"][0], engines["spark"][0]
     sql = "select " + ", ".join(f"{probe} as {name}" for name, probe in MACRO_PROBES.items())

@@ -8,10 +8,10 @@ import os
 import duckdb
 import pytest
 
-from pipelines.lib.runs.headless import run_pipeline
-from tests.support.dagster import dagster_instance
 from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.runs.headless import run_pipeline
 from pipelines.lib.settings import REPO_ROOT, Settings
+from tests.support.dagster import dagster_instance
 from tests.support.extracts import people, write_csv
 from tests.support.judging import query
 

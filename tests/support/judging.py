@@ -19,8 +19,8 @@ import pytest
 
 from pipelines.lib.runs.headless import run_pipeline
 from pipelines.lib.runs.outcome import RunOutcome
-from tests.support.dagster import dagster_instance
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
+from tests.support.dagster import dagster_instance
 
 
 @contextmanager
