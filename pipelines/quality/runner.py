@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from pipelines.quality import context as gx_ctx
-from pipelines.quality import docs_assets, gx_duckdb, history
+from pipelines.quality import docs_assets, history
 from pipelines.quality.parameters import suite_parameters
 from pipelines.quality.quiet import without_batch_hint
 from pipelines.quality.suites import (
@@ -172,6 +172,8 @@ def run_suites(
                     )
                     results.append((scope, values, validated_at, time.perf_counter() - started, result))
         finally:
+            from pipelines.quality import gx_duckdb  # not at the top, as in gx_ctx.warehouse_datasource
+
             # Before anything else touches the file: DuckDB holds its lock while any connection is open.
             gx_duckdb.release(datasource)
         # The pages of every result of this call, the suite's own page (which each result links to) and
