@@ -438,18 +438,49 @@ def test_sql_parameters_are_literals_and_casts_are_left_alone():
         render("select :missing_one", {})
 
 
-def test_gx_fix_is_idempotent_and_fails_loudly_when_gx_moves(monkeypatch):
-    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
+def test_gx_keeps_duckdb_results_only_through_the_autocommit_dialect(tmp_path):
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+    from sqlalchemy import text
 
-    gx_duckdb.enable_duckdb_persisted_connection()
-    gx_duckdb.enable_duckdb_persisted_connection()
-    assert sum(d == "duckdb" for d in engine_module._PERSISTED_CONNECTION_DIALECTS) == 1
-    monkeypatch.setattr(engine_module, "_PERSISTED_CONNECTION_DIALECTS", ["sqlite"])
-    with pytest.raises(RuntimeError, match="must be redone"):
-        gx_duckdb.enable_duckdb_persisted_connection()
-    monkeypatch.delattr(engine_module, "_PERSISTED_CONNECTION_DIALECTS")
-    with pytest.raises(RuntimeError, match="must be redone"):
-        gx_duckdb.enable_duckdb_persisted_connection()
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    # duckdb-engine's own URL: the ROLLBACK on closing the connection takes the result with it. If this
+    # starts returning [(42,)], the dialect in gx_duckdb may no longer be needed.
+    stock = SqlAlchemyExecutionEngine(connection_string=f"duckdb:///{warehouse}")
+    try:
+        assert stock.execute_query(text("select 42")).fetchall() == []
+        with pytest.raises(RuntimeError, match="not the DuckDB dialect"):
+            gx_duckdb.probe(stock)
+    finally:
+        stock.engine.dispose()
+    ours = SqlAlchemyExecutionEngine(connection_string=gx_duckdb.connection_url(warehouse))
+    try:
+        gx_duckdb.probe(ours)
+        assert ours.dialect_name == "duckdb"  # what GX compiles SQL for, as with duckdb-engine's URL
+        with pytest.raises(Exception, match="nope"):
+            ours.execute_query(text("select * from nope"))
+        assert ours.execute_query(text("select 43")).fetchall() == [(43,)]  # no aborted transaction
+        assert ours.execute_query_in_transaction(text("select 44")).fetchall() == [(44,)]  # its COMMIT
+        held = ours.engine.connect()  # as if GX kept a connection of its own
+        with pytest.raises(RuntimeError, match="must be redone"):
+            gx_duckdb.probe(ours)
+        held.close()
+    finally:
+        ours.engine.dispose()
+
+
+def test_release_closes_what_gx_opened_and_says_when_it_cannot(wh):
+    from pipelines.lib.quality.context import gx_context, warehouse_datasource
+
+    datasource = warehouse_datasource(gx_context(wh.reports_dir), wh.warehouse, {})  # its probe pools one
+    datasource.get_engine().connect().close()  # GX's other engine, which it uses for its assets
+    gx_duckdb.release(datasource)
+    # DuckDB refuses another configuration while any connection to the file is open in this process.
+    duckdb.connect(str(wh.warehouse), config={"threads": 1}).close()
+    held = datasource.get_execution_engine().engine.connect()  # as if GX kept a connection of its own
+    with pytest.raises(RuntimeError, match="still checked out"):
+        gx_duckdb.release(datasource)
+    held.invalidate()  # disposing the engine cannot reach a checked-out connection; this closes it
 
 
 def test_missing_coverage_table_fails_every_check_on_it_without_raising(wh):

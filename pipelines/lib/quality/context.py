@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 
 from pipelines.lib.faults import fault_point
-from pipelines.lib.quality import gx_duckdb
 from pipelines.lib.settings import EXPECTATIONS_DIR
 
 PROJECT_CONFIG = EXPECTATIONS_DIR / "gx_project.yml"
@@ -28,7 +27,6 @@ _warm_up: threading.Thread | None = None
 
 
 def _import_gx() -> None:
-    gx_duckdb.enable_duckdb_persisted_connection()
     import great_expectations  # noqa: F401
 
 
@@ -82,11 +80,15 @@ def warehouse_datasource(context: Any, warehouse: Path, duckdb_settings: dict[st
     """The SQL datasource on the warehouse file; its connections must be closed with gx_duckdb.release."""
     import sqlalchemy as sa
 
+    # Here, not at the top: duckdb-engine (and SQLAlchemy's PostgreSQL dialect it builds on) is only
+    # needed once a suite runs, and importing this module must stay cheap (see the module doc).
+    from pipelines.lib.quality import gx_duckdb
+
     warehouse = Path(warehouse).resolve()
     if not warehouse.is_file():
         # duckdb-engine would silently create an empty database and every check would fail obscurely.
         raise FileNotFoundError(f"warehouse {warehouse} does not exist")
-    url = f"duckdb:///{warehouse.as_posix()}"
+    url = gx_duckdb.connection_url(warehouse)
     datasource = context.data_sources.all().get(DATASOURCE)
     if datasource is None or datasource.connection_string != url:
         datasource = context.data_sources.add_or_update_sql(name=DATASOURCE, connection_string=url)

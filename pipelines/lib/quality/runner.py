@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from pipelines.lib.quality import context as gx_ctx
-from pipelines.lib.quality import docs_assets, gx_duckdb, history
+from pipelines.lib.quality import docs_assets, history
 from pipelines.lib.quality.parameters import suite_parameters
 from pipelines.lib.quality.quiet import without_batch_hint
 from pipelines.lib.quality.suites import (
@@ -40,7 +40,7 @@ _gx_lock = threading.Lock()
 
 
 class WarehousePaths(Protocol):
-    """What run_suite needs; lib.settings.Settings has it (and may carry limits and DuckDB knobs)."""
+    """What run_suite needs; pipelines.lib.settings.Settings has it (and may carry limits and DuckDB knobs)."""
 
     warehouse: Path
     reports_dir: Path
@@ -172,6 +172,8 @@ def run_suites(
                     )
                     results.append((scope, values, validated_at, time.perf_counter() - started, result))
         finally:
+            from pipelines.lib.quality import gx_duckdb  # not at the top, as in gx_ctx.warehouse_datasource
+
             # Before anything else touches the file: DuckDB holds its lock while any connection is open.
             gx_duckdb.release(datasource)
         # The pages of every result of this call, the suite's own page (which each result links to) and
