@@ -129,13 +129,15 @@ def test_good_data_is_published_with_manifest_and_reports(deployment):
     report = json.loads((reports / "last_run.json").read_text())
     assert report["ok"] is True
     steps = {s["step"] for s in report["steps"]}
-    assert {"regency_extract", "extract_inventory", "dbt_marts", "published", "audit_reports"} <= steps
+    # landing is the build's first step (extract_inventory), no run of its own
+    assert {"extract_inventory", "dbt_marts", "published", "audit_reports"} <= steps
     assert all(s["seconds"] is not None and s["seconds"] >= 0 for s in report["steps"])
-    # The files land together (one step each, in parallel), then one run builds, checks and
-    # publishes, whatever the number of files; a second writes the reports.
+    # One run lands the files (together, in its first step), builds, checks and publishes, whatever
+    # the number of files; a second writes the reports.
     jobs = [r["job"] for r in report["runs"]]
-    assert jobs == ["landing", "build_and_publish", "write_audit_reports"]
-    landed = [s for s in report["steps"] if s["job"] == "landing"]
+    assert jobs == ["build_and_publish", "write_audit_reports"]
+    landed = [s for s in report["steps"] if s["partition"] is not None]
+    assert {s["step"] for s in landed} == {"extract_inventory"}
     assert sorted(s["partition"] for s in landed) == sorted(
         f"{r}|{s}" for s in ("2026-03-31", "2026-09-30") for r in ("6501", "6502", "6503", "6504", "6571")
     )
@@ -302,8 +304,8 @@ def test_dbt_parses_the_project_once_per_warehouse(deployment):
     # The background `dbt parse` is the only full parse; build and docs log no reason to parse again.
     assert re.findall(r"Unable to do partial parsing because ([^.\"]+)", log) == ["saved manifest not found"]
     assert "Command `dbt parse` succeeded" in log
-    # Build and docs run in the run's process (dbt names them `cli ...` then), logging to the same file.
-    assert "Command `cli build` succeeded" in log and "Command `cli docs generate` succeeded" in log
+    # Build and docs are dbt processes of their own, logging to the same file.
+    assert "Command `dbt build` succeeded" in log and "Command `dbt docs generate` succeeded" in log
     assert log.count("Nothing changed, skipping partial parsing.") >= 2
 
 

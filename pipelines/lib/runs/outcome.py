@@ -12,8 +12,10 @@ from pipelines.lib.files import atomic_write_text
 from pipelines.lib.out_of_memory import advice, is_out_of_memory
 from pipelines.lib.settings import Settings
 
-# The build's first step, which lands the files (pipelines/defs/ingest/assets.py).
+# The build's first step, which lands the files, and the partitions it records each landing on
+# (pipelines/defs/ingest/assets.py).
 INVENTORY = dg.AssetKey("extract_inventory")
+LANDED = dg.AssetKey("regency_extract")
 
 
 @dataclass
@@ -45,7 +47,7 @@ class RunOutcome:
     def record(self, result: dg.ExecutionResult, job: str, stage: str) -> None:
         """Keep a run's id, what it landed, its step timings, failed steps and failed checks."""
         self.run_ids.append(result.run_id)
-        self._landing(result)
+        self._landing(result, job)
         self.problems += [Problem(stage, job, m) for m in _failures(result)]
         blocking, warnings = _check_problems(result)
         self.problems += blocking
@@ -63,8 +65,18 @@ class RunOutcome:
                     }
                 )
 
-    def _landing(self, result: dg.ExecutionResult) -> None:
+    def _landing(self, result: dg.ExecutionResult, job: str) -> None:
         for event in result.get_asset_materialization_events():
+            if event.asset_key == LANDED:  # one file landed: its own time, under the landing step
+                self.steps.append(
+                    {
+                        "job": job,
+                        "partition": event.partition,
+                        "step": event.step_key,
+                        "status": "success",
+                        "seconds": event.materialization.metadata["seconds"].value,
+                    }
+                )
             if event.asset_key != INVENTORY:
                 continue
             meta = event.materialization.metadata
