@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.lib.settings import Settings
+from tests.support.dagster import dagster_home
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def ktp_env(tmp_path, monkeypatch) -> Settings:
     monkeypatch.setenv("KTP_WAREHOUSE", str(tmp_path / "warehouse" / "ktp.duckdb"))
     monkeypatch.setenv("KTP_PUBLISH_DIR", str(tmp_path / "published"))
     monkeypatch.setenv("KTP_REPORTS_DIR", str(tmp_path / "reports"))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home(tmp_path)))
     (tmp_path / "raw").mkdir()
     return Settings.from_env()
 

@@ -11,7 +11,7 @@ import pytest
 from pipelines.lib.publish.mart_keys import MART_KEYS
 from pipelines.lib.runs.headless import run_pipeline
 from pipelines.lib.settings import REPO_ROOT, Settings
-from tests.support.dagster import dagster_instance
+from tests.support.dagster import dagster_home, dagster_instance
 from tests.support.extracts import people, write_csv
 from tests.support.judging import query
 
@@ -33,6 +33,7 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "KTP_WAREHOUSE": str(settings.warehouse),
         "KTP_PUBLISH_DIR": str(settings.publish_dir),
         "KTP_REPORTS_DIR": str(settings.reports_dir),
+        "DAGSTER_HOME": str(dagster_home(settings.warehouse.parent.parent)),
         **extra,
     }
 

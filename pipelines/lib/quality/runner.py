@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from pipelines.lib.quality import context as gx_ctx
@@ -31,25 +31,15 @@ from pipelines.lib.quality.suites import (
 )
 from pipelines.lib.settings import EXPECTATIONS_DIR
 
+if TYPE_CHECKING:
+    from pipelines.lib.settings import Settings
+
 log = logging.getLogger(__name__)
 
 _REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 # One validation at a time per process: the GX context, its datasource and the DuckDB connection it
 # holds are shared, and closing the connection after one run must not cut off another.
 _gx_lock = threading.Lock()
-
-
-class WarehousePaths(Protocol):
-    """What run_suite needs; pipelines.lib.settings.Settings has it (and may carry limits and DuckDB knobs)."""
-
-    warehouse: Path
-    reports_dir: Path
-
-
-@dataclass(frozen=True)
-class Paths:
-    warehouse: Path
-    reports_dir: Path
 
 
 @dataclass(frozen=True)
@@ -106,7 +96,7 @@ class SuiteOutcome:
 
 
 def run_suite(
-    settings: WarehousePaths,
+    settings: Settings,
     suite_name: str,
     *,
     asset: str,
@@ -130,7 +120,7 @@ def run_suite(
 
 
 def run_suites(
-    settings: WarehousePaths,
+    settings: Settings,
     suite_name: str,
     scopes: list[tuple[dt.date | str | None, str | None]],
     *,
