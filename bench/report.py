@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.dagster_history import section as history_section
-
 ANALYSIS = Path(__file__).with_name("analysis.md")
 
 TARGET_AB = {1.0: 2.0, 10.0: 1.3}
@@ -564,6 +562,4 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
             lines += _spark_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_crash*.json")):
             lines += _crash_section(json.loads(p.read_text(encoding="utf-8")))
-        for p in sorted(extras.glob("results_dagster_history*.json")):
-            lines += history_section(json.loads(p.read_text(encoding="utf-8")))
     path.write_text("\n".join(lines), encoding="utf-8")

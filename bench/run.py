@@ -413,14 +413,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             if crashes["failures"]:
                 raise BenchmarkFailed(f"crash matrix: {crashes['error']}")
-        if "history" in parts:
-            from bench.dagster_history import measure as measure_history
-
-            print("make run and make dev sharing one Dagster state ...", flush=True)
-            history = measure_history(3)
-            (RUNS_DIR / f"results_dagster_history{suffix}.json").write_text(
-                json.dumps(history, indent=2), encoding="utf-8"
-            )
         if "new_snapshot" in parts and args.new_snapshot:
             results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
             (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(
