@@ -40,7 +40,8 @@ java:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; \
 	fi
 
-# The browser tests (tests/test_reports_in_browser.py) open the reports in Debian's Chromium, headless.
+# The browser tests (tests/test_pipeline_end_to_end.py, through tests/support/browser.py) open the
+# reports in Debian's Chromium, headless.
 chromium:
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing Chromium for the browser tests"; \
@@ -48,7 +49,7 @@ chromium:
 	fi
 
 help:
-	@echo "make run      the main job on the shipped sample, its runs then shown by make dev (options: .venv/bin/python -m pipelines run --help)"
+	@echo "make run      the main job on the shipped sample, live in make dev (options: .venv/bin/python -m pipelines run --help)"
 	@echo "make test     lint, format check and the tests"
 	@echo "make dev      the Dagster UI on 127.0.0.1:3000, with a sensor for new files"
 	@echo "make data     synthetic extracts at SCALE (default 1) into data/raw/_scale\$$SCALE"
@@ -56,7 +57,7 @@ help:
 	@echo "make lint     ruff check;  make format: ruff format and fix"
 	@echo "make clean    remove the warehouse, publication, reports and Dagster state"
 
-# The Dagster instance `make dev` shows; `make run` records its runs there after each run.
+# The Dagster instance both use: `make dev` shows the runs `make run` executes there, as they go.
 DAGSTER_HOME := $(CURDIR)/.dagster
 
 $(DAGSTER_HOME)/dagster.yaml:

@@ -94,7 +94,8 @@ def check_result(
     return dg.AssetCheckResult(
         passed=all(o.success for o in outcomes) and (blocking or not warned),
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-        description="\n".join(o.summary() for o in outcomes)
+        # A markdown list: the UI joins plain lines into one paragraph.
+        description="\n".join(f"- {o.summary()}" for o in outcomes)
         or f"{suite}: nothing changed since its last validation",
         metadata={
             "suite": suite,

@@ -46,10 +46,6 @@ def data_docs_dir(reports_dir: Path) -> Path:
     return Path(reports_dir) / "data_docs"
 
 
-def validations_dir(reports_dir: Path) -> Path:
-    return Path(reports_dir) / "gx" / "validations"
-
-
 def project_config(reports_dir: Path) -> dict[str, Any]:
     text = Template(PROJECT_CONFIG.read_text(encoding="utf-8")).substitute(
         reports_dir=Path(reports_dir).resolve().as_posix()

@@ -42,9 +42,6 @@ class SuiteSpec:
     batch_query: str
     expectations: tuple[dict[str, Any], ...]
 
-    def rule_severity(self) -> dict[str, str]:
-        return {e["meta"]["rule"]: SEVERITIES[e["severity"]] for e in self.expectations}
-
 
 def _sql(value: Any) -> Any:
     return "\n".join(value) if isinstance(value, list) else value
