@@ -160,7 +160,7 @@ def test_spark_and_log_level_settings_are_fields_of_the_one_model(monkeypatch):
 
 
 def test_the_log_level_is_dagsters_console_level(monkeypatch):
-    from pipelines.cli.run import _run_config
+    from pipelines.lib.runs.headless import _run_config
 
     _no_ktp_variables(monkeypatch)
     for given, level in (("info", "INFO"), ("", "WARNING")):

@@ -11,8 +11,8 @@ from pydantic import PrivateAttr
 from pipelines.lib.runs.run_lock import run_lock
 from pipelines.lib.settings import Settings
 
-# Every step that opens the warehouse for writing claims a slot of this pool; dagster.yaml gives it one
-# slot, because DuckDB allows a single writing process per file.
+# Every step that opens the warehouse for writing is in this pool, so the UI shows which steps write it.
+# One writing run at a time is the run lock's job (WarehouseRunLock), not the pool's: see dagster.yaml.
 WAREHOUSE_POOL = "warehouse"
 
 
