@@ -573,8 +573,15 @@ def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.Captu
 
 def test_masking_in_python_gives_what_the_quarantine_sql_gives():
     """Error messages mask values in Python (lib/masking.py), the listings in SQL: the same rules."""
-    from pipelines.lib.masking import initials, mask_identifier, scrub_digits
-    from pipelines.lib.publish.quarantine import initials_sql, mask_id_sql, scrub_digits_sql
+    from pipelines.lib.masking import (
+        initials,
+        initials_sql,
+        mask_identifier,
+        mask_identifier_sql,
+        mask_nik,
+        scrub_digits,
+        scrub_digits_sql,
+    )
 
     values = [
         NIK_A,
@@ -595,12 +602,17 @@ def test_masking_in_python_gives_what_the_quarantine_sql_gives():
     con.execute("create table v (value varchar)")
     con.executemany("insert into v values (?)", [[v] for v in values])
     rows = con.execute(
-        f"select value, {mask_id_sql('value')}, {initials_sql('value')}, {scrub_digits_sql('value')} from v"
+        f"select value, {mask_identifier_sql('value')}, {initials_sql('value')}, {scrub_digits_sql('value')} "
+        "from v"
     ).fetchall()
     for value, masked, letters, scrubbed in rows:
         assert mask_identifier(value) == masked, value
         assert initials(value) == (letters or ""), value
         assert scrub_digits(value) == scrubbed, value
+    # The PII scan's findings quote the NIKs they find as the listings do.
+    for nik in (NIK_A, NIK_B, KK_A):
+        assert mask_nik(nik) == mask_identifier(nik)
+    assert mask_nik("-" + NIK_A) == "-65010*******0001"  # a NIK stored as a negative float
 
 
 def test_no_csv_cell_can_start_a_formula_and_no_number_changes(warehouse: Path, tmp_path: Path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipelines.lib.publish.sql import sql_ident
+from pipelines.lib.sql import sql_ident
 
 MART_KEYS: dict[str, tuple[str, ...]] = {
     "coverage_province": ("snapshot_date", "area_code"),

@@ -4,7 +4,8 @@
 NIK and NO_KK keep their first 6 (area of issue) and last 4 digits; a value that is not 16 digits keeps
 at most its first 6 characters and at most half of itself, the rest '*'. NAMA_LGKP is reduced to
 initials. Every other field stays as sent (auditors need it to see why the row was refused), except
-that any run of 16+ digits in it is masked too, in case a shifted column carried a NIK there.
+that any run of 16+ digits in it is masked too, in case a shifted column carried a NIK there. The
+rules are pipelines/lib/masking.py's, in their SQL form.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.publish.sql import spreadsheet_safe_sql, sql_ident, sql_string
+from pipelines.lib.masking import initials_sql, mask_identifier_sql, scrub_digits_sql
+from pipelines.lib.sql import spreadsheet_safe_sql, sql_ident, sql_string
 
 QUARANTINE_DIR = "quarantine"
 # Beside the listings' folder: per snapshot, the files its listings were made from.
@@ -42,28 +44,6 @@ _RAW_TEXT_COLUMNS = [
 ]
 
 
-def mask_id_sql(column: str) -> str:
-    v = sql_ident(column)
-    t = f"trim({v})"
-    keep = f"least(6, length({v}) // 2)"
-    return (
-        f"case when {v} is null then null "
-        f"when regexp_full_match({t}, '[0-9]{{16}}') then left({t}, 6) || '******' || right({t}, 4) "
-        f"else left({v}, {keep}) || repeat('*', length({v}) - {keep}) end"
-    )
-
-
-def initials_sql(column: str) -> str:
-    # First letter of each word; words without a letter (digits, punctuation) leave nothing behind.
-    words = f"string_split_regex(trim({sql_ident(column)}), '\\s+')"
-    letters = f"list_filter(list_transform({words}, w -> upper(regexp_extract(w, '\\pL'))), x -> x <> '')"
-    return f"nullif(array_to_string(list_transform({letters}, x -> x || '.'), ''), '')"
-
-
-def scrub_digits_sql(column: str) -> str:
-    return f"regexp_replace({sql_ident(column)}, '([0-9]{{6}})[0-9]{{6,}}([0-9]{{4}})', '\\1******\\2', 'g')"
-
-
 def select_masked_sql() -> str:
     # Every text cell as an auditor's spreadsheet may open it: free text as sent, but never a formula.
     raw = ",\n    ".join(
@@ -71,8 +51,8 @@ def select_masked_sql() -> str:
     )
     return (
         "select snapshot_date, regency_code, source_file, row_number, reason,\n"
-        f"    {spreadsheet_safe_sql(mask_id_sql('nik'))} as nik_masked,\n"
-        f"    {spreadsheet_safe_sql(mask_id_sql('no_kk'))} as no_kk_masked,\n"
+        f"    {spreadsheet_safe_sql(mask_identifier_sql('nik'))} as nik_masked,\n"
+        f"    {spreadsheet_safe_sql(mask_identifier_sql('no_kk'))} as no_kk_masked,\n"
         f"    {spreadsheet_safe_sql(initials_sql('nama_lgkp'))} as nama_lgkp_initials,\n"
         f"    {raw}\n"
         "from ingest.quarantine"
