@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from pipelines.lib.dbt.project import project_files, vars_args
+from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
 _BUILT = "built_project.sha256"
@@ -52,7 +53,7 @@ def record_built_project(settings: Settings) -> bool:
     built = [r for r in results.get("results", []) if r["unique_id"].split(".")[0] in ("model", "seed")]
     if not built or any(r["status"] != "success" for r in built):
         return False
-    _built_path(settings).write_text(project_fingerprint(settings) + "\n", encoding="utf-8")
+    atomic_write(_built_path(settings), project_fingerprint(settings) + "\n")
     return True
 
 
@@ -99,5 +100,5 @@ def record_tested(settings: Settings) -> bool:
     if newest is None:
         path.unlink(missing_ok=True)
         return False
-    path.write_text(newest.isoformat(sep=" ") + "\n", encoding="utf-8")
+    atomic_write(path, newest.isoformat(sep=" ") + "\n")
     return True

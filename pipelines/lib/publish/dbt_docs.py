@@ -16,6 +16,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from pipelines.lib.dbt.project import project_files, vars_args
+from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from pipelines.lib.warehouse import connect
 
@@ -56,10 +57,10 @@ def docs_fingerprint(settings: Settings) -> str:
 def write_dbt_docs(settings: Settings) -> bool:
     """Bring <reports>/dbt_docs up to date; True when dbt had to generate it again."""
     docs = docs_dir(settings)
-    fingerprint = docs_fingerprint(settings)
+    wanted = docs_fingerprint(settings)
     stamp = docs / FINGERPRINT
     current = all((docs / name).is_file() for name in SITE_FILES) and stamp.is_file()
-    if current and stamp.read_text(encoding="utf-8") == fingerprint:
+    if current and stamp.read_text(encoding="utf-8") == wanted:
         return False
     docs.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)  # a failure below must not leave an old stamp on a mixed site
@@ -91,5 +92,5 @@ def write_dbt_docs(settings: Settings) -> bool:
     for name in ("manifest.json", "catalog.json"):
         shutil.copyfile(target / name, docs / name)
     shutil.copyfile(EXTRACT_CONTRACT, docs / EXTRACT_CONTRACT.name)
-    stamp.write_text(fingerprint, encoding="utf-8")
+    atomic_write(stamp, wanted)
     return True

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.lib.faults import fault_point
+from pipelines.lib.fsio import fsync_tree
 from pipelines.lib.publish.datapackage import build_datapackage, write_datapackage
 from pipelines.lib.publish.errors import PiiFoundError, PublishBlockedError
 from pipelines.lib.publish.export import (
@@ -23,7 +24,6 @@ from pipelines.lib.publish.export import (
     resolve_marts,
     snapshots_in,
 )
-from pipelines.lib.publish.fsio import fsync_tree
 from pipelines.lib.publish.manifest import MANIFEST_NAME, build_manifest, report_entry, write_manifest
 from pipelines.lib.publish.pii_scan import scan_files, scan_for_pii
 from pipelines.lib.publish.releases import ReleaseStore, release_name

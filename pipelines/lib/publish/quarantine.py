@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.fsio import atomic_write
 from pipelines.lib.masking import initials_sql, mask_identifier_sql, scrub_digits_sql
 from pipelines.lib.sql import spreadsheet_safe_sql, sql_ident, sql_string
 
@@ -140,10 +141,7 @@ def _read_stamps(path: Path) -> dict[str, dict]:
 
 
 def _write_stamps(path: Path, stamps: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(stamps, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(stamps, indent=1, sort_keys=True))
 
 
 def _export_snapshot(

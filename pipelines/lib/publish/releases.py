@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.lib.fsio import atomic_path, fsync_dir
 from pipelines.lib.publish.errors import PublishError
-from pipelines.lib.publish.fsio import fsync_dir
 
 RELEASES_SUFFIX = ".releases"
 STAGING_PREFIX = ".staging-"
@@ -103,11 +103,8 @@ class ReleaseStore:
         self.link.parent.mkdir(parents=True, exist_ok=True)
         if self.link.exists() and not self.link.is_symlink():
             self._adopt_real_directory()
-        tmp = self.link.parent / f".{self.link.name}.swap-{os.getpid()}"
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        os.symlink(os.path.relpath(release, self.link.parent), tmp)
-        os.replace(tmp, self.link)
+        with atomic_path(self.link) as tmp:
+            os.symlink(os.path.relpath(release, self.link.parent), tmp)
         fsync_dir(self.link.parent)
 
     def prune(self, keep: int) -> list[Path]:

@@ -1,0 +1,115 @@
+"""The shared helpers every module goes through for files: sha256, atomic writes (pipelines/lib/fsio.py).
+On real files, and with real processes where the point is what another process sees."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from pipelines.lib.fsio import atomic_path, atomic_write, sha256_of
+from pipelines.lib.settings import REPO_ROOT
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+
+def test_sha256_of_a_file_larger_than_any_buffer(tmp_path: Path):
+    path = tmp_path / "big.bin"
+    data = os.urandom(3 * 2**20 + 17)
+    path.write_bytes(data)
+    assert sha256_of(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_atomic_write_replaces_the_file_and_leaves_nothing_beside_it(tmp_path: Path):
+    path = tmp_path / "new" / "stamp.json"  # the folder is made
+    atomic_write(path, "first\n")
+    atomic_write(path, b"second\n")
+    assert path.read_bytes() == b"second\n"
+    assert [p.name for p in path.parent.iterdir()] == ["stamp.json"]
+    atomic_write(path, "ünïcode")
+    assert path.read_bytes() == "ünïcode".encode()
+
+
+def test_a_write_that_fails_leaves_the_old_file_and_no_partial_one(tmp_path: Path):
+    path = tmp_path / "stamp.json"
+    path.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_path(path) as tmp:
+        tmp.write_text("half of the n", encoding="utf-8")
+        raise RuntimeError("interrupted")
+    assert path.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["stamp.json"]
+
+
+_SLOW_WRITER = """
+import sys, time
+from pathlib import Path
+from pipelines.lib.fsio import atomic_path
+
+with atomic_path(Path(sys.argv[1])) as tmp, tmp.open("wb") as fh:
+    fh.write(b"partial" * 1000)
+    fh.flush()
+    print(tmp.name, flush=True)
+    time.sleep(60)
+    fh.write(b"rest")
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_the_old_file_whole(tmp_path: Path):
+    path = tmp_path / "file.parquet"
+    path.write_bytes(b"old contents")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITER, str(path)], stdout=subprocess.PIPE, text=True, env=_env()
+    )
+    try:
+        tmp_name = writer.stdout.readline().strip()
+        assert (tmp_path / tmp_name).stat().st_size == 7000  # half-written, under another name
+        assert path.read_bytes() == b"old contents"
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert path.read_bytes() == b"old contents"
+    # Killed: its temporary file stays, hidden, never under the file's own name.
+    assert tmp_name.startswith(".file.parquet.") and tmp_name.endswith(".tmp")
+
+
+def test_threads_of_one_process_writing_one_file_do_not_share_a_temporary_file(tmp_path: Path):
+    path = tmp_path / "file.parquet"
+    contents = [bytes([i]) * 200_000 for i in range(8)]
+    errors: list[BaseException] = []
+
+    def write(data: bytes) -> None:
+        try:
+            for _ in range(20):
+                atomic_write(path, data)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(c,)) for c in contents]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert path.read_bytes() in contents  # one writer's whole file, never a mix
+    assert [p.name for p in tmp_path.iterdir()] == ["file.parquet"]
+
+
+def test_atomic_path_swaps_a_symlink_in_one_rename(tmp_path: Path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    link = tmp_path / "published"
+    for target in ("a", "b"):
+        with atomic_path(link) as tmp:
+            os.symlink(target, tmp)
+        assert os.readlink(link) == target
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "published"]
