@@ -7,7 +7,6 @@ under a file lock so parallel test workers or a UI reload do not parse into the 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.lib.locks import file_lock
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -49,9 +49,7 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
     if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
         return MANIFEST
     settings = settings or Settings.from_env()
-    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
-    with open(MANIFEST.parent / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(MANIFEST.parent / ".parse.lock"):
         if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
             return MANIFEST  # another process parsed while we waited
         run_dbt(settings, "parse")

@@ -13,7 +13,6 @@ release or the whole new one, and a crash at any moment leaves one of them in pl
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.lib.fsio import atomic_path, fsync_dir
+from pipelines.lib.locks import file_lock
 from pipelines.lib.publish.errors import PublishError
 
 RELEASES_SUFFIX = ".releases"
@@ -61,13 +61,8 @@ class ReleaseStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with file_lock(self.root / ".lock"):
+            yield
 
     def releases(self) -> list[Path]:
         """Complete releases, oldest first."""

@@ -1,5 +1,6 @@
-"""The shared helpers every module goes through for files: sha256, atomic writes (pipelines/lib/fsio.py).
-On real files, and with real processes where the point is what another process sees."""
+"""The helpers every module goes through for one concept each: sha256 and atomic writes
+(pipelines/lib/fsio.py), file locks (pipelines/lib/locks.py). On real files, and with real processes
+where the point is what another process sees."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from pipelines.lib.fsio import atomic_path, atomic_write, sha256_of
+from pipelines.lib.locks import LockTimeout, file_lock
 from pipelines.lib.settings import REPO_ROOT
 
 
@@ -113,3 +116,96 @@ def test_atomic_path_swaps_a_symlink_in_one_rename(tmp_path: Path):
             os.symlink(target, tmp)
         assert os.readlink(link) == target
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "published"]
+
+
+# The lock helper (pipelines/lib/locks.py): what a second process sees.
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from pipelines.lib.locks import file_lock
+
+with file_lock(Path(sys.argv[1])):
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+_TRY = """
+import sys
+from pathlib import Path
+from pipelines.lib.locks import LockTimeout, file_lock
+
+try:
+    with file_lock(Path(sys.argv[1]), wait=0):
+        print("got it")
+except LockTimeout:
+    print("busy")
+"""
+
+
+def _hold(path: Path, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    assert holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def _try(path: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _TRY, str(path)], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    return done.stdout.strip()
+
+
+def test_the_lock_excludes_a_second_process_until_the_first_lets_go(tmp_path: Path):
+    path = tmp_path / "locks" / ".lock"  # the folder is made
+    holder = _hold(path, 60)
+    try:
+        assert _try(path) == "busy"
+        with pytest.raises(LockTimeout) as refused, file_lock(path, wait=0):
+            pass  # pragma: no cover - never reached
+        assert refused.value.path == path
+    finally:
+        holder.kill()
+        holder.wait()
+    # Killed, not released: the kernel dropped the lock with the process.
+    assert _try(path) == "got it"
+    assert path.exists()  # never removed, see pipelines/lib/locks.py
+
+
+def test_a_waiting_lock_says_so_once_and_gives_up_when_the_wait_runs_out(tmp_path: Path):
+    path = tmp_path / ".lock"
+    holder = _hold(path, 60)
+    said: list[str] = []
+    try:
+        started = time.monotonic()
+        with pytest.raises(LockTimeout), file_lock(path, wait=0.7, on_wait=lambda: said.append("waiting")):
+            pass  # pragma: no cover - never reached
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert said == ["waiting"]
+    assert 0.7 <= waited < 5
+
+
+def test_a_waiting_lock_is_taken_as_soon_as_the_holder_ends(tmp_path: Path):
+    path = tmp_path / ".lock"
+    said: list[str] = []
+    for wait in (30.0, None):  # polling, and blocking in the kernel
+        holder = _hold(path, 1.0)
+        try:
+            started = time.monotonic()
+            with file_lock(path, wait=wait, on_wait=lambda: said.append("waiting")) as fd:
+                took = time.monotonic() - started
+                os.write(fd, b"me")  # the holder may say who it is
+            assert 0.3 < took < 20
+            assert holder.wait(timeout=30) == 0
+        finally:
+            holder.kill()
+            holder.wait()
+    assert said == ["waiting"]  # only the polling wait calls on_wait
