@@ -1,6 +1,6 @@
 """The helpers every module goes through for one concept each: sha256 and atomic writes
-(pipelines/lib/fsio.py), file locks (pipelines/lib/locks.py). On real files, and with real processes
-where the point is what another process sees."""
+(pipelines/lib/fsio.py), file locks (pipelines/lib/locks.py), fingerprints (pipelines/lib/fingerprint.py).
+On real files, and with real processes where the point is what another process sees."""
 
 from __future__ import annotations
 
@@ -209,3 +209,81 @@ def test_a_waiting_lock_is_taken_as_soon_as_the_holder_ends(tmp_path: Path):
             holder.kill()
             holder.wait()
     assert said == ["waiting"]  # only the polling wait calls on_wait
+
+
+# The fingerprint helper (pipelines/lib/fingerprint.py).
+
+
+def test_a_fingerprint_changes_with_a_byte_a_name_or_a_value_and_nothing_else(tmp_path: Path):
+    from pipelines.lib.fingerprint import fingerprint
+
+    root = tmp_path / "checkout"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "a.sql").write_text("select 1", encoding="utf-8")
+    (root / "b.yml").write_text("x: 1", encoding="utf-8")
+    files = [root / "models" / "a.sql", root / "b.yml"]
+    first = fingerprint(files, relative_to=root, values={"z": 1, "a": [2, 3]})
+    assert len(first) == 64
+    assert fingerprint(files, relative_to=root, values={"a": [2, 3], "z": 1}) == first  # key order
+    assert fingerprint(files, relative_to=root, values={"z": 1, "a": [3, 2]}) != first
+    assert fingerprint(files, relative_to=root, values={"z": 1, "a": [2, 3]}, length=16) == first[:16]
+
+    moved = tmp_path / "elsewhere"
+    root.rename(moved)
+    files = [moved / "models" / "a.sql", moved / "b.yml"]
+    assert fingerprint(files, relative_to=moved, values={"z": 1, "a": [2, 3]}) == first  # a moved checkout
+    (moved / "b.yml").rename(moved / "c.yml")
+    renamed = [moved / "models" / "a.sql", moved / "c.yml"]
+    assert fingerprint(renamed, relative_to=moved, values={"z": 1, "a": [2, 3]}) != first
+    assert fingerprint(renamed) == fingerprint(files[:1] + [moved / "c.yml"])  # no root: bytes only
+    (moved / "c.yml").write_text("x: 2", encoding="utf-8")
+    assert fingerprint(renamed, relative_to=moved, values={"z": 1, "a": [2, 3]}) != first
+
+    assert fingerprint(text="a") == hashlib.sha256(b"a").hexdigest()
+    assert fingerprint(values=None) != fingerprint()  # None is a value
+
+
+def test_files_under_lists_in_a_stable_order_without_generated_folders(tmp_path: Path):
+    from pipelines.lib.fingerprint import files_under
+
+    for name in ("b/x.py", "a.py", "c.sql", "__pycache__/a.py", "d/__pycache__/z.py", "e.py/f.sql"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("", encoding="utf-8")
+    found = files_under(tmp_path, ("*.py", "*.sql"), skip=("__pycache__",))
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.py", "b/x.py", "c.sql", "e.py/f.sql"]
+
+
+def test_the_stamps_kept_in_warehouses_and_publications_keep_their_definitions(tmp_path: Path):
+    """Validations recorded in audit.validation_history stay valid for the gate, a warehouse built from
+    the same dbt project is not refreshed in full, and the data package's version names the same data
+    as before: these fingerprints are computed as they were before the helper."""
+    import json
+
+    from pipelines.lib.dbt.project import project_files, vars_args
+    from pipelines.lib.dbt.state import project_fingerprint
+    from pipelines.lib.publish.datapackage import _version
+    from pipelines.lib.publish.export import ExportedFile
+    from pipelines.lib.quality.suites import rules_fingerprint, suite_path
+    from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
+
+    limits = {"max_reject_rate": 0.05, "snapshot_date": "2025-06-30"}
+    suite = hashlib.sha256(suite_path("ingested_file").read_bytes())
+    suite.update(json.dumps(limits, sort_keys=True, default=str).encode())
+    assert rules_fingerprint("ingested_file", limits) == suite.hexdigest()[:16]
+
+    settings = Settings.from_env(
+        {"KTP_WAREHOUSE": str(tmp_path / "w.duckdb"), "KTP_ZONE_HIJAU_MIN_PCT": "80"}
+    )
+    project = hashlib.sha256()
+    for path in project_files():
+        project.update(path.relative_to(DBT_PROJECT_DIR).as_posix().encode())
+        project.update(path.read_bytes())
+    project.update(json.dumps(vars_args(settings)).encode())
+    assert project_fingerprint(settings) == project.hexdigest()
+
+    files = [
+        ExportedFile("b.csv", "b", "csv", 1, 2, "ab" * 32),
+        ExportedFile("a.parquet", "a", "parquet", 1, 2, "cd" * 32),
+    ]
+    listing = hashlib.sha256(f"a.parquet:{'cd' * 32}\nb.csv:{'ab' * 32}\n".encode()).hexdigest()[:12]
+    assert _version(["2025-03-31", "2025-06-30"], files, None) == f"2025.06.30+{listing}"

@@ -9,11 +9,11 @@ model and seed succeeded; a build against another fingerprint gets `--full-refre
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from pipelines.lib.dbt.project import project_files, vars_args
+from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
@@ -22,12 +22,7 @@ _TESTED = "tested_until"
 
 
 def project_fingerprint(settings: Settings) -> str:
-    digest = hashlib.sha256()
-    for path in project_files():
-        digest.update(path.relative_to(DBT_PROJECT_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
-    digest.update(json.dumps(vars_args(settings)).encode())
-    return digest.hexdigest()
+    return fingerprint(project_files(), relative_to=DBT_PROJECT_DIR, values=vars_args(settings))
 
 
 def _built_path(settings: Settings) -> Path:

@@ -13,12 +13,12 @@ from the newest snapshot and the files' hashes, so it changes exactly when the d
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.publish.export import ExportedFile
 from pipelines.lib.publish.mart_docs import mart_doc
 from pipelines.lib.publish.mart_keys import MART_KEYS
@@ -204,11 +204,12 @@ def build_datapackage(
 
 def _version(snapshots: Sequence[str], files: Sequence[ExportedFile], workbook: ExportedFile | None) -> str:
     """<newest snapshot>+<digest of the data files>: the same data, the same version."""
-    digest = hashlib.sha256()
-    for f in sorted([*files, *([workbook] if workbook else [])], key=lambda f: f.file):
-        digest.update(f"{f.file}:{f.sha256}\n".encode())
+    listing = "".join(
+        f"{f.file}:{f.sha256}\n"
+        for f in sorted([*files, *([workbook] if workbook else [])], key=lambda f: f.file)
+    )
     newest = max(snapshots) if snapshots else "0000-00-00"
-    return f"{newest.replace('-', '.')}+{digest.hexdigest()[:12]}"
+    return f"{newest.replace('-', '.')}+{fingerprint(text=listing, length=12)}"
 
 
 def write_datapackage(package: dict[str, object], directory: Path) -> Path:

@@ -9,13 +9,12 @@ the dbt vars, the dbt version and the warehouse's column listing decides whether
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 from importlib.metadata import version
 from pathlib import Path
 
 from pipelines.lib.dbt.project import project_files, vars_args
+from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from pipelines.lib.warehouse import connect
@@ -31,9 +30,6 @@ def docs_dir(settings: Settings) -> Path:
 
 
 def docs_fingerprint(settings: Settings) -> str:
-    digest = hashlib.sha256()
-    for path in [*project_files(), EXTRACT_CONTRACT]:
-        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
     with connect(settings, read_only=True) as conn:
         columns = conn.execute(
             """
@@ -50,8 +46,7 @@ def docs_fingerprint(settings: Settings) -> str:
         "database": settings.warehouse.stem,
         "columns": columns,
     }
-    digest.update(json.dumps(inputs, default=str, sort_keys=True).encode())
-    return digest.hexdigest()
+    return fingerprint([*project_files(), EXTRACT_CONTRACT], relative_to=REPO_ROOT, values=inputs)
 
 
 def write_dbt_docs(settings: Settings) -> bool:

@@ -10,7 +10,6 @@ rules are pipelines/lib/masking.py's, in their SQL form.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.fsio import atomic_write
 from pipelines.lib.masking import initials_sql, mask_identifier_sql, scrub_digits_sql
 from pipelines.lib.sql import spreadsheet_safe_sql, sql_ident, sql_string
@@ -83,7 +83,7 @@ def export_quarantine(
         stamps_path = Path(reports_dir) / SOURCE_STAMPS
         stamps = _read_stamps(stamps_path)
         # Listings made by other masking code are not carried over: they would keep its masking.
-        masking = hashlib.sha256(select_masked_sql().encode()).hexdigest()
+        masking = fingerprint(text=select_masked_sql())
         for snapshot in wanted:
             key = snapshot.isoformat()
             source = _made_from(con, snapshot)
