@@ -287,3 +287,34 @@ def test_the_stamps_kept_in_warehouses_and_publications_keep_their_definitions(t
     ]
     listing = hashlib.sha256(f"a.parquet:{'cd' * 32}\nb.csv:{'ab' * 32}\n".encode()).hexdigest()[:12]
     assert _version(["2025-03-31", "2025-06-30"], files, None) == f"2025.06.30+{listing}"
+
+
+# Every warehouse connection (pipelines/lib/warehouse.py).
+
+
+def test_a_warehouse_connection_runs_within_the_deployments_limits_and_is_closed_after(tmp_path: Path):
+    import duckdb
+
+    from pipelines.lib.settings import Settings
+    from pipelines.lib.warehouse import connect
+
+    warehouse = tmp_path / "new" / "ktp.duckdb"
+    settings = Settings.from_env(
+        {"KTP_WAREHOUSE": str(warehouse), "KTP_DUCKDB_MEMORY_LIMIT": "1GB", "KTP_DUCKDB_THREADS": "1"}
+    )
+    with pytest.raises(duckdb.Error), connect(settings, read_only=True):
+        pass  # pragma: no cover - never reached
+    assert not warehouse.parent.exists()  # a read-only look leaves no trace
+    with connect(settings) as conn:
+        conn.execute("create table t as select 1 as x")
+        limit, threads, spill = conn.execute(
+            "select current_setting('memory_limit'), current_setting('threads'), "
+            "current_setting('temp_directory')"
+        ).fetchone()
+    assert (limit, threads, spill) == ("953.6 MiB", 1, str(settings.duckdb_temp_dir))
+    # Closed: another process may open it for writing now.
+    code = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('insert into t values (2)')"
+    subprocess.run([sys.executable, "-c", code, str(warehouse)], check=True, timeout=60)
+    with connect(warehouse, read_only=True) as conn:  # by path alone: DuckDB's defaults
+        assert conn.execute("select sum(x) from t").fetchone() == (3,)
+        assert conn.execute("select current_setting('threads')").fetchone() != (1,) or os.cpu_count() == 1

@@ -16,6 +16,7 @@ from pipelines.lib.dbt.project import project_files, vars_args
 from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
+from pipelines.lib.warehouse import connect
 
 _BUILT = "built_project.sha256"
 _TESTED = "tested_until"
@@ -79,8 +80,6 @@ def seed_args(settings: Settings) -> list[str]:
 
 def record_tested(settings: Settings) -> bool:
     """After a build: remember up to when every partition is tested, if every node of the build passed."""
-    import duckdb
-
     path = settings.dbt_target_dir / _TESTED
     try:
         results = json.loads((settings.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
@@ -90,7 +89,7 @@ def record_tested(settings: Settings) -> bool:
     if not nodes or any(r["status"] not in ("success", "pass") for r in nodes):
         path.unlink(missing_ok=True)  # test everything again next time
         return False
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+    with connect(settings, read_only=True) as conn:
         (newest,) = conn.execute("select max(built_at) from audit.dbt_partitions").fetchone()
     if newest is None:
         path.unlink(missing_ok=True)

@@ -114,16 +114,13 @@ def _stage(
     warehouse: Path, staging: Path, marts: Sequence[str] | None, code_list_version: str
 ) -> tuple[list[ExportedFile], list[str]]:
     """Every file of the release but the manifest; the files and the snapshots they hold."""
-    con = open_warehouse(warehouse)
-    try:
+    with open_warehouse(warehouse) as con:
         files = []
         for mart in resolve_marts(con, marts):
             files += export_mart(con, mart, staging)
         snapshots = snapshots_in(con, [staging / f.file for f in files if f.format == "parquet"])
         newest = dt.date.fromisoformat(max(snapshots)) if snapshots else dt.date(2000, 1, 1)
         workbook = write_workbook(con, files, staging, created=newest)
-    finally:
-        con.close()
     package = build_datapackage(
         files=files, workbook=workbook, snapshots=snapshots, code_list_version=code_list_version
     )

@@ -23,6 +23,7 @@ from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.fsio import atomic_write
 from pipelines.lib.masking import initials_sql, mask_identifier_sql, scrub_digits_sql
 from pipelines.lib.sql import spreadsheet_safe_sql, sql_ident, sql_string
+from pipelines.lib.warehouse import connect
 
 QUARANTINE_DIR = "quarantine"
 # Beside the listings' folder: per snapshot, the files its listings were made from.
@@ -75,8 +76,7 @@ def export_quarantine(
     files changed, the listings of the others are carried over (hard links) instead of being read from
     the warehouse again: a listing shows its own file's rejects only. Returns the CSV files written.
     """
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with connect(warehouse, read_only=True) as con:
         wanted = _snapshots(con) if snapshots is None else [date.fromisoformat(str(s)) for s in snapshots]
         written: list[Path] = []
         root = Path(reports_dir) / QUARANTINE_DIR
@@ -104,8 +104,6 @@ def export_quarantine(
             written += new
             stamps[key] = {"files": source, "listings": listings, "masking": masking}
         _write_stamps(stamps_path, stamps)
-    finally:
-        con.close()
     return written
 
 

@@ -23,6 +23,7 @@ from pipelines.lib.ingest.discovery import Inventory
 from pipelines.lib.ingest.landing import FILE_RECORD, landed_sha256, partition_dir, plan, read_record
 from pipelines.lib.publish import gate, report_stamp
 from pipelines.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
+from pipelines.lib.warehouse import connect
 
 _CODE_ROOTS = [
     # *.j2: the coverage report's page template, published with the marts
@@ -89,7 +90,7 @@ def is_current(settings: Settings, inventory: Inventory) -> bool:
     if published is None:
         return False
     try:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        with connect(settings, read_only=True) as conn:
             verdict = gate.evaluate(conn, gate.current_rules(settings))
             if not verdict.open or judged_files(conn, landings=True) != landed:
                 return False
