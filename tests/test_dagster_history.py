@@ -17,7 +17,7 @@ from pipelines.definitions import defs
 from pipelines.defs.sensors import new_extracts, rebuild_after_landing
 from pipelines.lib.ingest.discovery import scan
 from pipelines.lib.ingest.landing import land_all
-from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.publish.marts import PUBLISHED_MARTS
 from pipelines.lib.runs.dagster_history import HEADLESS_TAG, record_into_home
 from pipelines.lib.settings import REPO_ROOT
 from tests.support.extracts import people, write_csv
@@ -61,7 +61,7 @@ def test_the_headless_runs_are_in_dagster_home_with_their_times_and_status(headl
         assert instance.get_job_snapshot(build.job_snapshot_id).name == "build_and_publish"
         stats = instance.get_run_stats(build.run_id)
         assert stats.steps_succeeded > 0 and stats.steps_failed == 0
-        assert stats.materializations >= len(MART_KEYS)
+        assert stats.materializations >= len(PUBLISHED_MARTS)
 
 
 def test_landed_partitions_marts_and_check_results_are_indexed_as_the_ui_reads_them(headless):
@@ -70,7 +70,7 @@ def test_landed_partitions_marts_and_check_results_are_indexed_as_the_ui_reads_t
         landed = instance.get_materialized_partitions(dg.AssetKey("regency_extract"))
         assert sorted(landed) == PARTITIONS
         build = instance.get_runs(filters=dg.RunsFilter(job_name="build_and_publish"))[0]
-        for mart in MART_KEYS:
+        for mart in PUBLISHED_MARTS:
             latest = instance.get_latest_materialization_event(dg.AssetKey(["marts", mart]))
             assert latest is not None and latest.run_id == build.run_id, mart
         evaluations = [

@@ -142,6 +142,45 @@ def test_files_are_sorted_by_key_and_csv_is_plain_for_excel(warehouse: Path, tmp
     assert {f["mart"] for f in manifest["files"]} == {"coverage_regency", "reject_reasons", None}
 
 
+def test_each_marts_key_is_the_unique_test_its_dbt_yaml_marks_and_every_mart_is_published():
+    """The keys the published files are sorted by and the data package names, as they were when they
+    were written out in Python (pipelines/lib/publish/mart_keys.py), now read from the dbt YAML."""
+    from pipelines.lib.publish.mart_docs import mart_docs
+    from pipelines.lib.publish.marts import PUBLISHED_MARTS, mart_key
+
+    assert {mart: mart_key(mart) for mart in PUBLISHED_MARTS} == {
+        "coverage_province": ("snapshot_date", "area_code"),
+        "coverage_regency": ("snapshot_date", "area_code"),
+        "coverage_district": ("snapshot_date", "area_code"),
+        "coverage_village": ("snapshot_date", "area_code"),
+        "coverage_age_cohort": ("snapshot_date", "regency_code", "age_cohort", "sex"),
+        "pemula_outlook": ("snapshot_date", "regency_code", "district_code", "month_turning_17"),
+        "outreach_priority": ("snapshot_date", "priority_rank"),
+        "coverage_trend": ("snapshot_date", "area_code"),
+        "ingest_summary": ("snapshot_date", "regency_code"),
+        "reject_reasons": ("snapshot_date", "regency_code", "reason"),
+        "quality_flags": ("snapshot_date", "regency_code", "flag"),
+    }
+    # The publication order names every mart dbt builds, once.
+    assert sorted(PUBLISHED_MARTS) == sorted(mart_docs())
+    assert mart_key("not_a_mart") == ()
+
+
+def test_a_mart_yaml_marking_two_keys_is_refused(tmp_path: Path):
+    from pipelines.lib.publish.mart_docs import MartKeyError, _key
+
+    def unique(columns, marked):
+        config = {"config": {"meta": {"mart_key": True}}} if marked else {}
+        return {"unique_combination_of_columns": {"arguments": {"combination_of_columns": columns}, **config}}
+
+    model = {"name": "m", "data_tests": [unique(["a"], True), unique(["b", "c"], False), "not_null"]}
+    assert _key(model, tmp_path / "m.yml") == ("a",)
+    model["data_tests"][1] = unique(["b", "c"], True)
+    with pytest.raises(MartKeyError, match="marks 2 unique_combination_of_columns tests as its key"):
+        _key(model, tmp_path / "m.yml")
+    assert _key({"name": "m", "data_tests": [unique(["a"], False)]}, tmp_path / "m.yml") == ()
+
+
 def test_a_second_publication_is_swapped_in_and_old_releases_are_pruned(tmp_path: Path):
     warehouse = make_warehouse(tmp_path / "ktp.duckdb", version=1)
     pub = tmp_path / "published"

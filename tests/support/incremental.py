@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.cli.run import dagster_instance, run_pipeline
-from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.publish.marts import PUBLISHED_MARTS
 from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.extracts import people, write_csv
 from tests.support.judging import query
@@ -63,7 +63,9 @@ def partitions_built(settings):
 
 def mart_rows(settings):
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-        return {m: sorted(conn.execute(f"select * from marts.{m}").fetchall(), key=repr) for m in MART_KEYS}
+        return {
+            m: sorted(conn.execute(f"select * from marts.{m}").fetchall(), key=repr) for m in PUBLISHED_MARTS
+        }
 
 
 def fresh_deployment(tmp_path, raw, name="fresh") -> Settings:

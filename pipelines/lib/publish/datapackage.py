@@ -3,7 +3,7 @@ marts with the right types (codes such as "65.01" as text, not as numbers) witho
 
 One resource per file: each mart's CSV and Parquet, and each sheet of the workbook, with the mart's
 schema (field types from the exported columns, descriptions, required fields and accepted values from the
-dbt YAML, the primary key from mart_keys.py, empty cells as the missing value). The manifest is listed
+dbt YAML, the primary key too, empty cells as the missing value). The manifest is listed
 too, without a hash: it is written after this file and names this file's hash.
 
 The descriptor holds nothing that changes from run to run for the same marts (no run id, no time): two
@@ -21,7 +21,6 @@ from pathlib import Path
 from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.publish.export import ExportedFile
 from pipelines.lib.publish.mart_docs import mart_doc
-from pipelines.lib.publish.mart_keys import MART_KEYS
 
 DATAPACKAGE_NAME = "datapackage.json"
 PACKAGE_NAME = "ktp-el-coverage-kalimantan-utara"
@@ -97,7 +96,7 @@ def table_schema(mart: str, columns: Sequence[tuple[str, str]]) -> dict[str, obj
         fields.append(spec)
     schema: dict[str, object] = {"fields": fields, "missingValues": [""]}
     names = {n for n, _ in columns}
-    key = list(MART_KEYS.get(mart, ()))
+    key = list(doc.key)
     if key and set(key) <= names:
         schema["primaryKey"] = key
     return schema

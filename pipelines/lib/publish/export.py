@@ -13,7 +13,7 @@ import duckdb
 
 from pipelines.lib.fsio import sha256_of
 from pipelines.lib.publish.errors import PublishError
-from pipelines.lib.publish.mart_keys import order_by_clause
+from pipelines.lib.publish.marts import order_by_clause
 from pipelines.lib.sql import spreadsheet_safe_sql, sql_ident, sql_string
 from pipelines.lib.warehouse import connect
 
