@@ -2,9 +2,9 @@
 marts with the right types (codes such as "65.01" as text, not as numbers) without guessing.
 
 One resource per file: each mart's CSV and Parquet, and each sheet of the workbook, with the mart's
-schema (field types from the exported columns, descriptions, required fields and accepted values from the
-dbt YAML, the primary key too, empty cells as the missing value). The manifest is listed
-too, without a hash: it is written after this file and names this file's hash.
+schema (field types from the exported columns; descriptions, required fields, accepted values and the
+primary key from the dbt YAML; empty cells as the missing value). The manifest is listed too, without a
+hash: it is written after this file and names this file's hash.
 
 The descriptor holds nothing that changes from run to run for the same marts (no run id, no time): two
 publications of the same data, on DuckDB or Spark, have the same datapackage.json. Its version is made
