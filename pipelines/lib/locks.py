@@ -40,7 +40,8 @@ def file_lock(
     `wait=None` blocks until the lock is free. Otherwise the lock is tried every 0.2 s for up to `wait`
     seconds, `on_wait` is called once when it is first found taken (not when the wait is 0), and
     LockTimeout is raised when the wait runs out. Not re-entrant: a second `file_lock` on the same path in
-    the same process opens another descriptor and waits for the first, like any other process.
+    the same process opens another descriptor and waits for the first, like any other process. `mode`:
+    the permissions of a lock file it creates (less the umask).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
