@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.publish.marts import PUBLISHED_MARTS
 
-MARTS = tuple(MART_KEYS)
+MARTS = PUBLISHED_MARTS
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ through the link readers follow, so a half-swapped state would show here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
+
+from pipelines.lib.fsio import sha256_of
 
 _VOLATILE = ("run_id", "release", "published_at")
 _VOLATILE_VALIDATION = ("run_id", "report")
@@ -20,7 +21,7 @@ _VOLATILE_CHECK = ("run_id", "validated_at")
 def file_hashes(publish_dir: Path) -> dict[str, str]:
     """sha256 of every file of the current release, by name (the manifest included)."""
     root = Path(publish_dir)
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.iterdir()) if p.is_file()}
+    return {p.name: sha256_of(p) for p in sorted(root.iterdir()) if p.is_file()}
 
 
 def comparable_manifest(publish_dir: Path) -> dict:

@@ -13,7 +13,6 @@ decide its partitions) and executing.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import statistics
@@ -24,6 +23,7 @@ from pathlib import Path
 from bench.procmon import run_measured
 from bench.run import CHANGED_REGENCY, BenchmarkFailed, Round, _env, _sample, cached_extracts, change_one_file
 from bench.steps import step_seconds
+from pipelines.lib.fsio import sha256_of
 from pipelines.lib.settings import REPO_ROOT, Settings
 
 ENGINES = ("duckdb", "spark")
@@ -31,11 +31,7 @@ ENGINES = ("duckdb", "spark")
 
 def _published(publish_dir: Path) -> dict[str, str]:
     root = Path(os.path.realpath(publish_dir))
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.iterdir())
-        if p.is_file() and p.name != "manifest.json"
-    }
+    return {p.name: sha256_of(p) for p in sorted(root.iterdir()) if p.is_file() and p.name != "manifest.json"}
 
 
 def _dbt_profile(target_dir: Path) -> dict:

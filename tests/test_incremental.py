@@ -163,14 +163,14 @@ def _tamper_record(settings: Settings, snapshot: str, regency: str, **changes) -
     from pipelines.lib.ingest.landing import (
         FILE_RECORD,
         FILE_SCHEMA,
-        _atomic_write,
+        _write_table,
         partition_dir,
         read_record,
     )
 
     path = partition_dir(settings.landing_dir, snapshot, regency) / FILE_RECORD
     record = read_record(path) | changes | {"landed_at": datetime.now(UTC).replace(tzinfo=None)}
-    _atomic_write(pa.Table.from_pylist([record], schema=FILE_SCHEMA), path)
+    _write_table(pa.Table.from_pylist([record], schema=FILE_SCHEMA), path)
 
 
 def test_tests_look_at_what_changed_and_a_failed_test_runs_again_until_it_passes(ktp_env):

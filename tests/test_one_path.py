@@ -20,7 +20,7 @@ from pipelines.definitions import defs
 from pipelines.defs.ingest.sensors import new_extracts, rebuild_after_landing
 from pipelines.lib.ingest.discovery import scan
 from pipelines.lib.ingest.landing import land_all
-from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.publish.marts import PUBLISHED_MARTS
 from pipelines.lib.runs.headless import LAUNCHED_BY, dagster_instance, run_pipeline
 from pipelines.lib.settings import REPO_ROOT
 from tests.support.extracts import people, write_csv
@@ -94,7 +94,7 @@ def test_the_headless_runs_are_in_dagster_home_with_their_times_and_status(headl
         assert instance.get_job_snapshot(build.job_snapshot_id).name == "build_and_publish"
         stats = instance.get_run_stats(build.run_id)
         assert stats.steps_succeeded > 0 and stats.steps_failed == 0
-        assert stats.materializations >= len(MART_KEYS)
+        assert stats.materializations >= len(PUBLISHED_MARTS)
 
 
 def test_each_landing_is_its_partitions_materialization_in_the_build_that_landed_it(headless):
@@ -106,7 +106,7 @@ def test_each_landing_is_its_partitions_materialization_in_the_build_that_landed
         events = instance.fetch_materializations(dg.AssetKey("regency_extract"), limit=100).records
         assert sorted(e.partition_key for e in events) == PARTITIONS
         assert {e.run_id for e in events} == {build.run_id}  # a run, a job: not "Run None"
-        for mart in MART_KEYS:
+        for mart in PUBLISHED_MARTS:
             latest = instance.get_latest_materialization_event(dg.AssetKey(["marts", mart]))
             assert latest is not None and latest.run_id == build.run_id, mart
         evaluations = [

@@ -22,7 +22,7 @@ import pytest
 
 from pipelines.lib.publish import scan_for_pii
 from pipelines.lib.publish.dbt_docs import docs_dir, write_dbt_docs
-from pipelines.lib.publish.mart_keys import MART_KEYS, order_by_clause
+from pipelines.lib.publish.marts import PUBLISHED_MARTS, mart_key, order_by_clause
 from pipelines.lib.runs.headless import run_pipeline
 from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.browser import chromium
@@ -156,7 +156,7 @@ def _published_marts(settings):
     """Every published mart as the warehouse holds it, in the published order, with its column types."""
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         marts = {}
-        for mart in MART_KEYS:
+        for mart in PUBLISHED_MARTS:
             typed = conn.execute(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = 'marts' and table_name = ? order by ordinal_position",
@@ -188,7 +188,7 @@ def test_the_data_package_validates_with_frictionless_and_describes_every_file(d
         for name in (mart, f"{mart}-parquet", f"{mart}-xlsx"):
             schema = resources[name]["schema"]
             assert [f["name"] for f in schema["fields"]] == [c for c, _ in typed]
-            assert schema["primaryKey"] == list(MART_KEYS[mart])
+            assert schema["primaryKey"] == list(mart_key(mart))
             assert all(f.get("description") for f in schema["fields"]), name  # from the dbt YAML
         fields = {f["name"]: f for f in resources[mart]["schema"]["fields"]}
         for column, kind in typed:
@@ -245,7 +245,7 @@ def test_the_workbook_holds_every_mart_with_typed_cells(deployment):
     settings = deployment["settings"]
     book = openpyxl.load_workbook(settings.publish_dir / "ktp_marts.xlsx")
     marts = _published_marts(settings)
-    assert book.sheetnames == list(MART_KEYS)
+    assert book.sheetnames == list(PUBLISHED_MARTS)
     for mart, (typed, rows) in marts.items():
         sheet = book[mart]
         assert sheet.freeze_panes == "A2"

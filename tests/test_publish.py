@@ -142,6 +142,45 @@ def test_files_are_sorted_by_key_and_csv_is_plain_for_excel(warehouse: Path, tmp
     assert {f["mart"] for f in manifest["files"]} == {"coverage_regency", "reject_reasons", None}
 
 
+def test_each_marts_key_is_the_unique_test_its_dbt_yaml_marks_and_every_mart_is_published():
+    """The keys the published files are sorted by and the data package names, as they were when they
+    were written out in Python (pipelines/lib/publish/mart_keys.py), now read from the dbt YAML."""
+    from pipelines.lib.publish.mart_docs import mart_docs
+    from pipelines.lib.publish.marts import PUBLISHED_MARTS, mart_key
+
+    assert {mart: mart_key(mart) for mart in PUBLISHED_MARTS} == {
+        "coverage_province": ("snapshot_date", "area_code"),
+        "coverage_regency": ("snapshot_date", "area_code"),
+        "coverage_district": ("snapshot_date", "area_code"),
+        "coverage_village": ("snapshot_date", "area_code"),
+        "coverage_age_cohort": ("snapshot_date", "regency_code", "age_cohort", "sex"),
+        "pemula_outlook": ("snapshot_date", "regency_code", "district_code", "month_turning_17"),
+        "outreach_priority": ("snapshot_date", "priority_rank"),
+        "coverage_trend": ("snapshot_date", "area_code"),
+        "ingest_summary": ("snapshot_date", "regency_code"),
+        "reject_reasons": ("snapshot_date", "regency_code", "reason"),
+        "quality_flags": ("snapshot_date", "regency_code", "flag"),
+    }
+    # The publication order names every mart dbt builds, once.
+    assert sorted(PUBLISHED_MARTS) == sorted(mart_docs())
+    assert mart_key("not_a_mart") == ()
+
+
+def test_a_mart_yaml_marking_two_keys_is_refused(tmp_path: Path):
+    from pipelines.lib.publish.mart_docs import MartKeyError, _key
+
+    def unique(columns, marked):
+        config = {"config": {"meta": {"mart_key": True}}} if marked else {}
+        return {"unique_combination_of_columns": {"arguments": {"combination_of_columns": columns}, **config}}
+
+    model = {"name": "m", "data_tests": [unique(["a"], True), unique(["b", "c"], False), "not_null"]}
+    assert _key(model, tmp_path / "m.yml") == ("a",)
+    model["data_tests"][1] = unique(["b", "c"], True)
+    with pytest.raises(MartKeyError, match="marks 2 unique_combination_of_columns tests as its key"):
+        _key(model, tmp_path / "m.yml")
+    assert _key({"name": "m", "data_tests": [unique(["a"], False)]}, tmp_path / "m.yml") == ()
+
+
 def test_a_second_publication_is_swapped_in_and_old_releases_are_pruned(tmp_path: Path):
     warehouse = make_warehouse(tmp_path / "ktp.duckdb", version=1)
     pub = tmp_path / "published"
@@ -573,8 +612,15 @@ def test_cli_scan_exits_nonzero_on_findings(tmp_path: Path, capsys: pytest.Captu
 
 def test_masking_in_python_gives_what_the_quarantine_sql_gives():
     """Error messages mask values in Python (lib/masking.py), the listings in SQL: the same rules."""
-    from pipelines.lib.masking import initials, mask_identifier, scrub_digits
-    from pipelines.lib.publish.quarantine import initials_sql, mask_id_sql, scrub_digits_sql
+    from pipelines.lib.masking import (
+        initials,
+        initials_sql,
+        mask_identifier,
+        mask_identifier_sql,
+        mask_nik,
+        scrub_digits,
+        scrub_digits_sql,
+    )
 
     values = [
         NIK_A,
@@ -595,12 +641,17 @@ def test_masking_in_python_gives_what_the_quarantine_sql_gives():
     con.execute("create table v (value varchar)")
     con.executemany("insert into v values (?)", [[v] for v in values])
     rows = con.execute(
-        f"select value, {mask_id_sql('value')}, {initials_sql('value')}, {scrub_digits_sql('value')} from v"
+        f"select value, {mask_identifier_sql('value')}, {initials_sql('value')}, {scrub_digits_sql('value')} "
+        "from v"
     ).fetchall()
     for value, masked, letters, scrubbed in rows:
         assert mask_identifier(value) == masked, value
         assert initials(value) == (letters or ""), value
         assert scrub_digits(value) == scrubbed, value
+    # The PII scan's findings quote the NIKs they find as the listings do.
+    for nik in (NIK_A, NIK_B, KK_A):
+        assert mask_nik(nik) == mask_identifier(nik)
+    assert mask_nik("-" + NIK_A) == "-65010*******0001"  # a NIK stored as a negative float
 
 
 def test_no_csv_cell_can_start_a_formula_and_no_number_changes(warehouse: Path, tmp_path: Path):

@@ -8,7 +8,7 @@ import os
 import duckdb
 import pytest
 
-from pipelines.lib.publish.mart_keys import MART_KEYS
+from pipelines.lib.publish.marts import PUBLISHED_MARTS
 from pipelines.lib.runs.headless import run_pipeline
 from pipelines.lib.settings import REPO_ROOT, Settings
 from tests.support.dagster import dagster_home, dagster_instance
@@ -65,7 +65,9 @@ def partitions_built(settings):
 
 def mart_rows(settings):
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-        return {m: sorted(conn.execute(f"select * from marts.{m}").fetchall(), key=repr) for m in MART_KEYS}
+        return {
+            m: sorted(conn.execute(f"select * from marts.{m}").fetchall(), key=repr) for m in PUBLISHED_MARTS
+        }
 
 
 def fresh_deployment(tmp_path, raw, name="fresh") -> Settings:

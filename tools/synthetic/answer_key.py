@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.lib.fsio import sha256_of
 from pipelines.lib.ingest.contract import KTP_STATUSES, QUALITY_FLAGS, REJECT_REASONS, dotted_regency
 from tools.synthetic import checks
 from tools.synthetic.calendar import completed_years
@@ -25,14 +24,6 @@ NOTES = {
     "snapshot date, wajib_ktp = age >= 17 or marital status other than BELUM KAWIN, recorded = any "
     "STATUS_KTP_EL other than BELUM REKAM",
 }
-
-
-def _sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _nik_numbers(f: WrittenFile) -> np.ndarray:
@@ -88,7 +79,7 @@ def snapshot_key(files: list[WrittenFile], day: int, snapshot: str, pop) -> dict
             "encoding": style.encoding,
             "delimiter": style.delimiter,
             "columns": header,
-            "sha256": _sha256(f.path),
+            "sha256": sha256_of(f.path),
             "size_bytes": f.path.stat().st_size,
             "rows_written": int(len(f.reason)),
             "rows_valid": int(valid.sum()),

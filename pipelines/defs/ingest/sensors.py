@@ -6,7 +6,6 @@ landing records, which know what landed whoever landed it, so a file landed as i
 `rebuild_after_landing` builds after a person re-lands one file from the UI (job land_extract).
 """
 
-import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -16,6 +15,7 @@ from pipelines.defs.ingest.assets import regency_extract
 from pipelines.defs.ingest.partitions import snapshot_partitions
 from pipelines.defs.jobs import audit_reports_job, build_and_publish_job, land_extract_job
 from pipelines.defs.resources import KtpSettings
+from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.ingest.discovery import scan
 from pipelines.lib.ingest.landed import landed_partitions, landed_record, landed_version
 from pipelines.lib.ingest.landing import plan
@@ -66,7 +66,7 @@ def new_extracts(context: dg.SensorEvaluationContext, ktp: KtpSettings) -> dg.Se
     removed = sorted(set(landed) - {w.partition_key for w in work})
     requests = []
     if changed or removed:
-        key = hashlib.sha256(json.dumps([current, removed], sort_keys=True).encode()).hexdigest()[:16]
+        key = fingerprint(values=[current, removed], length=16)
         requests = _build_requests(key)
         context.log.info(
             f"changed: {', '.join(changed) or '-'}; landed and gone: {', '.join(removed) or '-'}"

@@ -13,13 +13,13 @@ import dagster as dg
 
 from pipelines.defs.resources import WAREHOUSE_POOL, KtpSettings
 from pipelines.lib.publish import gate
-from pipelines.lib.publish.mart_keys import MART_KEYS as PUBLISHED_MART_KEYS
+from pipelines.lib.publish.marts import PUBLISHED_MARTS
 from pipelines.lib.quality.plain_words import said
 from pipelines.lib.quality.runner import SuiteOutcome, run_suite, run_suites
 from pipelines.lib.warehouse import connect
 
-# The published marts, in their contract order (pipelines/lib/publish/mart_keys.py holds their keys).
-MART_NAMES = list(PUBLISHED_MART_KEYS)
+# The published marts, in their publication order (pipelines/lib/publish/marts.py).
+MART_NAMES = list(PUBLISHED_MARTS)
 # dbt models get their schema as key prefix: marts/coverage_province, ingest/files.
 MART_KEYS = [dg.AssetKey(["marts", name]) for name in MART_NAMES]
 PROVINCE = dg.AssetKey(["marts", "coverage_province"])

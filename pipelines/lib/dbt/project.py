@@ -9,7 +9,6 @@ and landing folder in its environment (`dbt_environment`).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
@@ -21,6 +20,7 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.lib.locks import file_lock
 from pipelines.lib.out_of_memory import advice, is_out_of_memory
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 
@@ -55,9 +55,7 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
     if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
         return MANIFEST
     settings = settings or Settings.from_env()
-    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
-    with open(MANIFEST.parent / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(MANIFEST.parent / ".parse.lock"):
         if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
             return MANIFEST  # another process parsed while we waited
         run_dbt(settings, "parse")

@@ -9,24 +9,21 @@ model and seed succeeded; a build against another fingerprint gets `--full-refre
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from pipelines.lib.dbt.project import project_files, vars_args
+from pipelines.lib.fingerprint import fingerprint
+from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
+from pipelines.lib.warehouse import connect
 
 _BUILT = "built_project.sha256"
 _TESTED = "tested_until"
 
 
 def project_fingerprint(settings: Settings) -> str:
-    digest = hashlib.sha256()
-    for path in project_files():
-        digest.update(path.relative_to(DBT_PROJECT_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
-    digest.update(json.dumps(vars_args(settings)).encode())
-    return digest.hexdigest()
+    return fingerprint(project_files(), relative_to=DBT_PROJECT_DIR, values=vars_args(settings))
 
 
 def _built_path(settings: Settings) -> Path:
@@ -52,7 +49,7 @@ def record_built_project(settings: Settings) -> bool:
     built = [r for r in results.get("results", []) if r["unique_id"].split(".")[0] in ("model", "seed")]
     if not built or any(r["status"] != "success" for r in built):
         return False
-    _built_path(settings).write_text(project_fingerprint(settings) + "\n", encoding="utf-8")
+    atomic_write(_built_path(settings), project_fingerprint(settings) + "\n")
     return True
 
 
@@ -83,8 +80,6 @@ def seed_args(settings: Settings) -> list[str]:
 
 def record_tested(settings: Settings) -> bool:
     """After a build: remember up to when every partition is tested, if every node of the build passed."""
-    import duckdb
-
     path = settings.dbt_target_dir / _TESTED
     try:
         results = json.loads((settings.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
@@ -94,10 +89,10 @@ def record_tested(settings: Settings) -> bool:
     if not nodes or any(r["status"] not in ("success", "pass") for r in nodes):
         path.unlink(missing_ok=True)  # test everything again next time
         return False
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+    with connect(settings, read_only=True) as conn:
         (newest,) = conn.execute("select max(built_at) from audit.dbt_partitions").fetchone()
     if newest is None:
         path.unlink(missing_ok=True)
         return False
-    path.write_text(newest.isoformat(sep=" ") + "\n", encoding="utf-8")
+    atomic_write(path, newest.isoformat(sep=" ") + "\n")
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.lib.settings import ConfigError, Settings
+from pipelines.lib.warehouse import connect
 
 
 def built_with(settings: Settings) -> str | None:
@@ -17,7 +18,7 @@ def built_with(settings: Settings) -> str | None:
     if not settings.warehouse.exists():
         return "spark" if (settings.spark_dir / "warehouse").exists() else None
     try:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        with connect(settings, read_only=True) as conn:
             row = conn.execute(
                 "select table_type from information_schema.tables "
                 "where table_schema = 'ingest' and table_name = 'files'"

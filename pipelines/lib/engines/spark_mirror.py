@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import duckdb
-
 from pipelines.lib.settings import Settings
+from pipelines.lib.warehouse import connect
 
 _SIMPLE_TYPES = {
     "string": "VARCHAR",
@@ -140,8 +139,7 @@ def refresh(settings: Settings, manifest_path: Path) -> int:
                 mirrored.add(uid)
                 del pending[uid]
                 progress = True
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse)) as conn:
+    with connect(settings) as conn:
         conn.execute("begin")
         for schema in sorted({relation.split(".")[0] for relation, _ in views}):
             conn.execute(f"create schema if not exists {schema}")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -32,9 +31,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.lib.faults import fault_point
+from pipelines.lib.fsio import atomic_path, sha256_of
 from pipelines.lib.ingest.contract import COLUMNS, REGENCIES, dotted_regency
 from pipelines.lib.ingest.discovery import Extract, Inventory, RejectedFile, partition_key
-from pipelines.lib.ingest.readers import ROW_COLUMN, ExtractError, read_extract, sha256_of
+from pipelines.lib.ingest.readers import ROW_COLUMN, ExtractError, read_extract
 
 FILE_RECORD = "file.parquet"
 UNASSIGNED = "unassigned"
@@ -99,14 +99,9 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _atomic_write(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+def _write_table(table: pa.Table, path: Path) -> None:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_record(path: Path) -> dict | None:
@@ -120,8 +115,8 @@ def read_record(path: Path) -> dict | None:
 def ensure_layout(landing: Path) -> None:
     anchor = partition_dir(landing, ANCHOR_SNAPSHOT, ANCHOR_REGENCY)
     if not (anchor / FILE_RECORD).exists():
-        _atomic_write(ROWS_SCHEMA.empty_table(), anchor / "rows-anchor.parquet")
-        _atomic_write(FILE_SCHEMA.empty_table(), anchor / FILE_RECORD)
+        _write_table(ROWS_SCHEMA.empty_table(), anchor / "rows-anchor.parquet")
+        _write_table(FILE_SCHEMA.empty_table(), anchor / FILE_RECORD)
 
 
 def _record(
@@ -187,7 +182,7 @@ def refuse(
     regency = dotted_regency(regency4)
     part = partition_dir(landing, snapshot.isoformat(), regency)
     record = _record(snapshot, regency, source_file, run_id=run_id, sha256=sha256, error=problem, stat=stat)
-    _atomic_write(record, part / FILE_RECORD)
+    _write_table(record, part / FILE_RECORD)
     _remove_rows(part)
     return Landed(snapshot.isoformat(), regency, source_file, sha256, "refused", error=problem)
 
@@ -262,7 +257,7 @@ def land_extract(
         rows=rows,
     )
     fault_point("landing_before_record")  # crash tests: the rows are written, their record is not
-    _atomic_write(record, part / FILE_RECORD)
+    _write_table(record, part / FILE_RECORD)
     _remove_rows(part, keep=rows_path.name)
     return Landed(
         snapshot,
@@ -283,10 +278,8 @@ def land_extract(
 
 def _write_rows(parsed, path: Path, source_file: str, digest: str) -> int:
     """Stream the reader's batches into the Parquet file; refuse a file without data rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     rows = 0
-    try:
+    with atomic_path(path) as tmp:
         with pq.ParquetWriter(tmp, ROWS_SCHEMA, compression="zstd") as writer:
             for batch in parsed.batches():
                 n = batch.num_rows
@@ -301,9 +294,6 @@ def _write_rows(parsed, path: Path, source_file: str, digest: str) -> int:
                 rows += n
         if rows == 0:
             raise ExtractError("empty file: a header but no data rows")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return rows
 
 
@@ -358,7 +348,7 @@ def record_unassigned(landing: Path, files: Iterable[RejectedFile], *, run_id: s
         path = _unassigned_path(landing, r)
         old = read_record(path)
         if old is None or old["error"] != r.problem:
-            _atomic_write(_record(r.snapshot, None, r.source_file, run_id=run_id, error=r.problem), path)
+            _write_table(_record(r.snapshot, None, r.source_file, run_id=run_id, error=r.problem), path)
         out.append(Landed(r.snapshot.isoformat(), None, r.source_file, None, "refused", error=r.problem))
     return out
 

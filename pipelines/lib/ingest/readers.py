@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import io
 import math
 import re
@@ -77,14 +76,6 @@ class ExtractTable:
     @property
     def rows(self) -> int:
         return self.table.num_rows
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_extract(path: Path) -> ExtractTable:

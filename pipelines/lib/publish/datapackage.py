@@ -2,9 +2,9 @@
 marts with the right types (codes such as "65.01" as text, not as numbers) without guessing.
 
 One resource per file: each mart's CSV and Parquet, and each sheet of the workbook, with the mart's
-schema (field types from the exported columns, descriptions, required fields and accepted values from the
-dbt YAML, the primary key from mart_keys.py, empty cells as the missing value). The manifest is listed
-too, without a hash: it is written after this file and names this file's hash.
+schema (field types from the exported columns; descriptions, required fields, accepted values and the
+primary key from the dbt YAML; empty cells as the missing value). The manifest is listed too, without a
+hash: it is written after this file and names this file's hash.
 
 The descriptor holds nothing that changes from run to run for the same marts (no run id, no time): two
 publications of the same data, on DuckDB or Spark, have the same datapackage.json. Its version is made
@@ -13,15 +13,14 @@ from the newest snapshot and the files' hashes, so it changes exactly when the d
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.publish.export import ExportedFile
 from pipelines.lib.publish.mart_docs import mart_doc
-from pipelines.lib.publish.mart_keys import MART_KEYS
 
 DATAPACKAGE_NAME = "datapackage.json"
 PACKAGE_NAME = "ktp-el-coverage-kalimantan-utara"
@@ -97,7 +96,7 @@ def table_schema(mart: str, columns: Sequence[tuple[str, str]]) -> dict[str, obj
         fields.append(spec)
     schema: dict[str, object] = {"fields": fields, "missingValues": [""]}
     names = {n for n, _ in columns}
-    key = list(MART_KEYS.get(mart, ()))
+    key = list(doc.key)
     if key and set(key) <= names:
         schema["primaryKey"] = key
     return schema
@@ -204,11 +203,12 @@ def build_datapackage(
 
 def _version(snapshots: Sequence[str], files: Sequence[ExportedFile], workbook: ExportedFile | None) -> str:
     """<newest snapshot>+<digest of the data files>: the same data, the same version."""
-    digest = hashlib.sha256()
-    for f in sorted([*files, *([workbook] if workbook else [])], key=lambda f: f.file):
-        digest.update(f"{f.file}:{f.sha256}\n".encode())
+    listing = "".join(
+        f"{f.file}:{f.sha256}\n"
+        for f in sorted([*files, *([workbook] if workbook else [])], key=lambda f: f.file)
+    )
     newest = max(snapshots) if snapshots else "0000-00-00"
-    return f"{newest.replace('-', '.')}+{digest.hexdigest()[:12]}"
+    return f"{newest.replace('-', '.')}+{fingerprint(text=listing, length=12)}"
 
 
 def write_datapackage(package: dict[str, object], directory: Path) -> Path:

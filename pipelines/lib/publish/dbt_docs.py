@@ -9,13 +9,13 @@ the dbt vars, the dbt version and the warehouse's column listing decides whether
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 from importlib.metadata import version
 from pathlib import Path
 
 from pipelines.lib.dbt.project import project_files, run_dbt, vars_args
+from pipelines.lib.fingerprint import fingerprint
+from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import REPO_ROOT, Settings
 from pipelines.lib.warehouse import connect
 
@@ -30,9 +30,6 @@ def docs_dir(settings: Settings) -> Path:
 
 
 def docs_fingerprint(settings: Settings) -> str:
-    digest = hashlib.sha256()
-    for path in [*project_files(), EXTRACT_CONTRACT]:
-        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
     with connect(settings, read_only=True) as conn:
         columns = conn.execute(
             """
@@ -49,17 +46,16 @@ def docs_fingerprint(settings: Settings) -> str:
         "database": settings.warehouse.stem,
         "columns": columns,
     }
-    digest.update(json.dumps(inputs, default=str, sort_keys=True).encode())
-    return digest.hexdigest()
+    return fingerprint([*project_files(), EXTRACT_CONTRACT], relative_to=REPO_ROOT, values=inputs)
 
 
 def write_dbt_docs(settings: Settings) -> bool:
     """Bring <reports>/dbt_docs up to date; True when dbt had to generate it again."""
     docs = docs_dir(settings)
-    fingerprint = docs_fingerprint(settings)
+    wanted = docs_fingerprint(settings)
     stamp = docs / FINGERPRINT
     current = all((docs / name).is_file() for name in SITE_FILES) and stamp.is_file()
-    if current and stamp.read_text(encoding="utf-8") == fingerprint:
+    if current and stamp.read_text(encoding="utf-8") == wanted:
         return False
     docs.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)  # a failure below must not leave an old stamp on a mixed site
@@ -82,5 +78,5 @@ def write_dbt_docs(settings: Settings) -> bool:
     for name in ("manifest.json", "catalog.json"):
         shutil.copyfile(target / name, docs / name)
     shutil.copyfile(EXTRACT_CONTRACT, docs / EXTRACT_CONTRACT.name)
-    stamp.write_text(fingerprint, encoding="utf-8")
+    atomic_write(stamp, wanted)
     return True

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.fsio import sha256_of
 from pipelines.lib.publish.errors import PublishError
-from pipelines.lib.publish.fsio import sha256_of
-from pipelines.lib.publish.mart_keys import order_by_clause
-from pipelines.lib.publish.sql import spreadsheet_safe_sql, sql_ident, sql_string
+from pipelines.lib.publish.marts import order_by_clause
+from pipelines.lib.sql import spreadsheet_safe_sql, sql_ident, sql_string
+from pipelines.lib.warehouse import connect
 
 MART_SCHEMA = "marts"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -45,14 +47,15 @@ class ExportedFile:
         }
 
 
-def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def open_warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     if not warehouse.is_file():
         raise PublishError(f"warehouse not found: {warehouse}")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    # timestamptz values print in the session zone; UTC keeps the files independent of the host.
-    with contextlib.suppress(duckdb.Error):
-        con.execute("set TimeZone = 'UTC'")
-    return con
+    with connect(warehouse, read_only=True) as con:
+        # timestamptz values print in the session zone; UTC keeps the files independent of the host.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("set TimeZone = 'UTC'")
+        yield con
 
 
 def list_marts(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from pipelines.lib.fsio import sha256_of
 from pipelines.lib.publish.export import ExportedFile
-from pipelines.lib.publish.fsio import sha256_of
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1

@@ -1,14 +1,19 @@
-"""What the dbt project says about each mart: its description, and per column its description, whether
-it may be empty (an enforced not_null constraint) and the values it may take (an accepted_values test).
+"""What the dbt project says about each mart: its description, its key, and per column its description,
+whether it may be empty (an enforced not_null constraint) and the values it may take (an accepted_values
+test).
 
 Read from the models' YAML in dbt_project/models/marts/, the one place these are written, so the data
-package (datapackage.py) says what dbt documents and enforces, not a copy that could drift from it.
+package (datapackage.py) says what dbt documents and enforces, not a copy that could drift from it. The
+key is the mart's unique_combination_of_columns test marked `config: {meta: {mart_key: true}}`: dbt
+tests that it is unique, the published files are sorted by it (marts.py) and the data package names it
+as the primary key. A mart without one has no key: its files are sorted by all its columns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import yaml
 
@@ -28,6 +33,11 @@ class ColumnDoc:
 class MartDoc:
     description: str = ""
     columns: dict[str, ColumnDoc] = field(default_factory=dict)
+    key: tuple[str, ...] = ()
+
+
+class MartKeyError(ValueError):
+    """A mart's YAML marks more than one key."""
 
 
 def _column(spec: dict) -> ColumnDoc:
@@ -44,6 +54,21 @@ def _column(spec: dict) -> ColumnDoc:
     )
 
 
+def _key(model: dict, path: Path) -> tuple[str, ...]:
+    keys = []
+    for test in model.get("data_tests") or model.get("tests") or []:
+        unique = test.get("unique_combination_of_columns") if isinstance(test, dict) else None
+        if isinstance(unique, dict) and ((unique.get("config") or {}).get("meta") or {}).get("mart_key"):
+            arguments = unique.get("arguments") or unique
+            keys.append(tuple(str(c) for c in arguments["combination_of_columns"]))
+    if len(keys) > 1:
+        raise MartKeyError(
+            f"{path}: model {model['name']} marks {len(keys)} unique_combination_of_columns tests as its key "
+            "(config: {meta: {mart_key: true}}); mark one"
+        )
+    return keys[0] if keys else ()
+
+
 @cache
 def mart_docs() -> dict[str, MartDoc]:
     docs = {}
@@ -52,6 +77,7 @@ def mart_docs() -> dict[str, MartDoc]:
             docs[model["name"]] = MartDoc(
                 description=" ".join(str(model.get("description") or "").split()),
                 columns={c["name"]: _column(c) for c in model.get("columns") or []},
+                key=_key(model, path),
             )
     return docs
 

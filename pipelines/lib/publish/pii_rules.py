@@ -1,4 +1,5 @@
-"""What counts as personal data in a published file, in one place for the scanner and the masking.
+"""What counts as personal data in a published file: the PII scan's rules (pii_scan.py; how a finding
+quotes what it found is pipelines/lib/masking.py's).
 
 A NIK is 16 consecutive digits that are not part of a longer digit run. Two look-alikes are not NIKs
 and would otherwise block every publication by chance:
@@ -114,8 +115,3 @@ def find_nik(text: str) -> str | None:
         return None
     m = NIK_RE.search(HEX_DIGEST_RE.sub(" ", text))
     return m.group(0) if m else None
-
-
-def mask_nik(value: str) -> str:
-    """First 6 (area of issue) and last 4 digits kept, as in the auditor export."""
-    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) >= 16 else "*" * len(value)

@@ -18,14 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.publish.pii_rules import (
-    HEX_DIGEST_RE2,
-    NIK_RE2,
-    find_nik,
-    looks_like_identifier_column,
-    mask_nik,
-)
-from pipelines.lib.publish.sql import sql_ident, sql_string
+from pipelines.lib.masking import mask_nik
+from pipelines.lib.publish.pii_rules import HEX_DIGEST_RE2, NIK_RE2, find_nik, looks_like_identifier_column
+from pipelines.lib.sql import sql_ident, sql_string
 
 NIK_VALUE = "nik_value"
 IDENTIFIER_COLUMN = "identifier_column"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.lib.faults import fault_point
+from pipelines.lib.fsio import fsync_tree
 from pipelines.lib.publish.datapackage import build_datapackage, write_datapackage
 from pipelines.lib.publish.errors import PiiFoundError, PublishBlockedError
 from pipelines.lib.publish.export import (
@@ -23,7 +24,6 @@ from pipelines.lib.publish.export import (
     resolve_marts,
     snapshots_in,
 )
-from pipelines.lib.publish.fsio import fsync_tree
 from pipelines.lib.publish.manifest import MANIFEST_NAME, build_manifest, report_entry, write_manifest
 from pipelines.lib.publish.pii_scan import scan_files, scan_for_pii
 from pipelines.lib.publish.releases import ReleaseStore, release_name
@@ -114,16 +114,13 @@ def _stage(
     warehouse: Path, staging: Path, marts: Sequence[str] | None, code_list_version: str
 ) -> tuple[list[ExportedFile], list[str]]:
     """Every file of the release but the manifest; the files and the snapshots they hold."""
-    con = open_warehouse(warehouse)
-    try:
+    with open_warehouse(warehouse) as con:
         files = []
         for mart in resolve_marts(con, marts):
             files += export_mart(con, mart, staging)
         snapshots = snapshots_in(con, [staging / f.file for f in files if f.format == "parquet"])
         newest = dt.date.fromisoformat(max(snapshots)) if snapshots else dt.date(2000, 1, 1)
         workbook = write_workbook(con, files, staging, created=newest)
-    finally:
-        con.close()
     package = build_datapackage(
         files=files, workbook=workbook, snapshots=snapshots, code_list_version=code_list_version
     )

@@ -4,12 +4,12 @@
 NIK and NO_KK keep their first 6 (area of issue) and last 4 digits; a value that is not 16 digits keeps
 at most its first 6 characters and at most half of itself, the rest '*'. NAMA_LGKP is reduced to
 initials. Every other field stays as sent (auditors need it to see why the row was refused), except
-that any run of 16+ digits in it is masked too, in case a shifted column carried a NIK there.
+that any run of 16+ digits in it is masked too, in case a shifted column carried a NIK there. The
+rules are pipelines/lib/masking.py's, in their SQL form.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,7 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.publish.sql import spreadsheet_safe_sql, sql_ident, sql_string
+from pipelines.lib.fingerprint import fingerprint
+from pipelines.lib.fsio import atomic_write
+from pipelines.lib.masking import initials_sql, mask_identifier_sql, scrub_digits_sql
+from pipelines.lib.sql import spreadsheet_safe_sql, sql_ident, sql_string
+from pipelines.lib.warehouse import connect
 
 QUARANTINE_DIR = "quarantine"
 # Beside the listings' folder: per snapshot, the files its listings were made from.
@@ -42,28 +46,6 @@ _RAW_TEXT_COLUMNS = [
 ]
 
 
-def mask_id_sql(column: str) -> str:
-    v = sql_ident(column)
-    t = f"trim({v})"
-    keep = f"least(6, length({v}) // 2)"
-    return (
-        f"case when {v} is null then null "
-        f"when regexp_full_match({t}, '[0-9]{{16}}') then left({t}, 6) || '******' || right({t}, 4) "
-        f"else left({v}, {keep}) || repeat('*', length({v}) - {keep}) end"
-    )
-
-
-def initials_sql(column: str) -> str:
-    # First letter of each word; words without a letter (digits, punctuation) leave nothing behind.
-    words = f"string_split_regex(trim({sql_ident(column)}), '\\s+')"
-    letters = f"list_filter(list_transform({words}, w -> upper(regexp_extract(w, '\\pL'))), x -> x <> '')"
-    return f"nullif(array_to_string(list_transform({letters}, x -> x || '.'), ''), '')"
-
-
-def scrub_digits_sql(column: str) -> str:
-    return f"regexp_replace({sql_ident(column)}, '([0-9]{{6}})[0-9]{{6,}}([0-9]{{4}})', '\\1******\\2', 'g')"
-
-
 def select_masked_sql() -> str:
     # Every text cell as an auditor's spreadsheet may open it: free text as sent, but never a formula.
     raw = ",\n    ".join(
@@ -71,8 +53,8 @@ def select_masked_sql() -> str:
     )
     return (
         "select snapshot_date, regency_code, source_file, row_number, reason,\n"
-        f"    {spreadsheet_safe_sql(mask_id_sql('nik'))} as nik_masked,\n"
-        f"    {spreadsheet_safe_sql(mask_id_sql('no_kk'))} as no_kk_masked,\n"
+        f"    {spreadsheet_safe_sql(mask_identifier_sql('nik'))} as nik_masked,\n"
+        f"    {spreadsheet_safe_sql(mask_identifier_sql('no_kk'))} as no_kk_masked,\n"
         f"    {spreadsheet_safe_sql(initials_sql('nama_lgkp'))} as nama_lgkp_initials,\n"
         f"    {raw}\n"
         "from ingest.quarantine"
@@ -94,15 +76,14 @@ def export_quarantine(
     files changed, the listings of the others are carried over (hard links) instead of being read from
     the warehouse again: a listing shows its own file's rejects only. Returns the CSV files written.
     """
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with connect(warehouse, read_only=True) as con:
         wanted = _snapshots(con) if snapshots is None else [date.fromisoformat(str(s)) for s in snapshots]
         written: list[Path] = []
         root = Path(reports_dir) / QUARANTINE_DIR
         stamps_path = Path(reports_dir) / SOURCE_STAMPS
         stamps = _read_stamps(stamps_path)
         # Listings made by other masking code are not carried over: they would keep its masking.
-        masking = hashlib.sha256(select_masked_sql().encode()).hexdigest()
+        masking = fingerprint(text=select_masked_sql())
         for snapshot in wanted:
             key = snapshot.isoformat()
             source = _made_from(con, snapshot)
@@ -123,8 +104,6 @@ def export_quarantine(
             written += new
             stamps[key] = {"files": source, "listings": listings, "masking": masking}
         _write_stamps(stamps_path, stamps)
-    finally:
-        con.close()
     return written
 
 
@@ -160,10 +139,7 @@ def _read_stamps(path: Path) -> dict[str, dict]:
 
 
 def _write_stamps(path: Path, stamps: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(stamps, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(stamps, indent=1, sort_keys=True))
 
 
 def _export_snapshot(

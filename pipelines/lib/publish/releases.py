@@ -13,7 +13,6 @@ release or the whole new one, and a crash at any moment leaves one of them in pl
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -22,8 +21,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.lib.fsio import atomic_path, fsync_dir
+from pipelines.lib.locks import file_lock
 from pipelines.lib.publish.errors import PublishError
-from pipelines.lib.publish.fsio import fsync_dir
 
 RELEASES_SUFFIX = ".releases"
 STAGING_PREFIX = ".staging-"
@@ -61,13 +61,8 @@ class ReleaseStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with file_lock(self.root / ".lock"):
+            yield
 
     def releases(self) -> list[Path]:
         """Complete releases, oldest first."""
@@ -103,11 +98,8 @@ class ReleaseStore:
         self.link.parent.mkdir(parents=True, exist_ok=True)
         if self.link.exists() and not self.link.is_symlink():
             self._adopt_real_directory()
-        tmp = self.link.parent / f".{self.link.name}.swap-{os.getpid()}"
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        os.symlink(os.path.relpath(release, self.link.parent), tmp)
-        os.replace(tmp, self.link)
+        with atomic_path(self.link) as tmp:
+            os.symlink(os.path.relpath(release, self.link.parent), tmp)
         fsync_dir(self.link.parent)
 
     def prune(self, keep: int) -> list[Path]:

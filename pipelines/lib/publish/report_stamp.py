@@ -11,11 +11,10 @@ the reports only when all of it still matches the current manifest and the files
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from pathlib import Path
 
+from pipelines.lib.fsio import atomic_write, sha256_of
 from pipelines.lib.publish.dbt_docs import FINGERPRINT, docs_dir
 from pipelines.lib.publish.quarantine import SOURCE_STAMPS
 from pipelines.lib.quality.context import data_docs_dir
@@ -46,7 +45,7 @@ def publication_of(manifest: dict | None) -> tuple[str | None, str | None]:
 
 def _file_digest(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_of(path)
     except OSError:
         return None
 
@@ -75,10 +74,7 @@ def write(settings: Settings, inputs_fingerprint: str) -> dict:
         "inputs_fingerprint": inputs_fingerprint,
         **_parts(settings),
     }
-    path = stamp_path(settings)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(stamp, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(stamp_path(settings), json.dumps(stamp, indent=1, sort_keys=True))
     return stamp
 
 

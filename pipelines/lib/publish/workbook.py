@@ -22,7 +22,7 @@ import xlsxwriter
 from pipelines.lib.publish.datapackage import field_type
 from pipelines.lib.publish.errors import PublishError
 from pipelines.lib.publish.export import ExportedFile
-from pipelines.lib.publish.sql import sql_ident, sql_string
+from pipelines.lib.sql import sql_ident, sql_string
 
 WORKBOOK_NAME = "ktp_marts.xlsx"
 _SHEET_NAME_MAX = 31  # Excel's limit

@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.lib.fsio import atomic_write
 from pipelines.lib.settings import EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
@@ -195,9 +196,7 @@ def _rewrite(path: Path, change) -> list[str]:
     text = path.read_text(encoding="utf-8")
     new, left = change(text)
     if new != text:
-        tmp = path.with_name(path.name + ".offline-tmp")
-        tmp.write_text(new, encoding="utf-8")
-        tmp.replace(path)  # a reader never sees half a page
+        atomic_write(path, new)  # a reader never sees half a page
     return left
 
 

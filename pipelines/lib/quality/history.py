@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
+from pipelines.lib.warehouse import connect
 
 if TYPE_CHECKING:
     from pipelines.lib.quality.runner import SuiteOutcome
@@ -73,7 +73,7 @@ def append_all(warehouse: Path, outcomes: list[SuiteOutcome]) -> int:
     ]
     if not rows:
         return 0
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute(DDL)
         con.executemany(f"insert into {TABLE} values ({', '.join('?' * 15)})", rows)
     return len(rows)

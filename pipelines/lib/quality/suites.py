@@ -13,13 +13,13 @@ Cross-table SQL names its tables (`ingest.files`, `marts.coverage_village`) rath
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.lib.fingerprint import fingerprint
 from pipelines.lib.quality.sql_params import render
 from pipelines.lib.settings import EXPECTATIONS_DIR
 
@@ -54,9 +54,7 @@ def suite_path(name: str, directory: Path = EXPECTATIONS_DIR) -> Path:
 def rules_fingerprint(name: str, limits: Mapping[str, Any], directory: Path = EXPECTATIONS_DIR) -> str:
     """What a validation of `name` judged by: the suite file and the limits filled into it. A validation
     made by other rules (a suite edited, KTP_MAX_REJECT_RATE changed) no longer counts for the gate."""
-    digest = hashlib.sha256(suite_path(name, directory).read_bytes())
-    digest.update(json.dumps(dict(limits), sort_keys=True, default=str).encode())
-    return digest.hexdigest()[:16]
+    return fingerprint([suite_path(name, directory)], values=dict(limits), length=16)
 
 
 def available_suites(directory: Path = EXPECTATIONS_DIR) -> list[str]:

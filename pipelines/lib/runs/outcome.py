@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.lib.files import atomic_write_text
+from pipelines.lib.fsio import atomic_write
 from pipelines.lib.out_of_memory import advice, is_out_of_memory
 from pipelines.lib.settings import Settings
 
@@ -146,5 +146,5 @@ def write_report(settings: Settings, outcome: RunOutcome) -> Path:
     """The summary, whole or not at all: a reader (or a killed run) never finds half of it."""
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     path = report_path(settings)
-    atomic_write_text(path, json.dumps(asdict(outcome) | {"ok": outcome.ok}, indent=2))
+    atomic_write(path, json.dumps(asdict(outcome) | {"ok": outcome.ok}, indent=2))
     return path

@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines.lib.publish.releases import link_path
 from pipelines.lib.settings import ConfigError, Settings
+from pipelines.lib.warehouse import connect
 
 # DuckDB's IO error names the holder: 'Conflicting lock is held in /usr/bin/python3.11 (PID 3535)'.
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
@@ -114,7 +115,8 @@ def check_warehouse_free(settings: Settings) -> None:
     if not settings.warehouse.exists():
         return
     try:
-        duckdb.connect(str(settings.warehouse)).close()
+        with connect(settings):
+            pass
     except duckdb.Error as e:
         if isinstance(e, duckdb.IOException) and "Conflicting lock" in str(e):
             raise WarehouseBusy(settings.warehouse, str(e)) from None

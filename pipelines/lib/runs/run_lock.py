@@ -2,27 +2,26 @@
 
 DuckDB lets one process write a file, but a run opens and closes the warehouse many times (dbt, GX,
 the publication, the reports): two runs at once interleave those openings and fail step by step, one
-of them half-way through the other's work. The lock spans a whole run instead. It is flock(2) on a file
-that records who holds it (pid, host, start, command), so a waiting or refused run can name the holder;
-the kernel drops the lock when the holder dies, killed or not, so a crash never leaves a stale lock.
+of them half-way through the other's work. The lock spans a whole run instead. It is flock(2)
+(pipelines/lib/locks.py) on a file that records who holds it (pid, host, start, command), so a waiting
+or refused run can name the holder; the kernel drops the lock when the holder dies, killed or not, so
+a crash never leaves a stale lock.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
 import sys
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.lib.locks import LockTimeout, file_lock
 from pipelines.lib.settings import Settings
 
-_POLL_SECONDS = 0.2
 # Locks this process holds, by path: the headless run takes the lock, then its Dagster runs (in this
 # process) ask for it again through the resource that `make dev`'s runs take it with.
 _held: dict[str, int] = {}
@@ -62,10 +61,15 @@ def run_lock(settings: Settings, wait_seconds: float, say: Callable[[str], None]
     if str(path) in _held:
         yield path
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        _acquire(fd, path, wait_seconds, say)
+
+    def announce() -> None:
+        say(f"waiting for the run that holds {path} ({describe_holder(path)}) for up to {wait_seconds:g} s")
+
+    with ExitStack() as stack:
+        try:
+            fd = stack.enter_context(file_lock(path, wait=wait_seconds, on_wait=announce, mode=0o644))
+        except LockTimeout:
+            raise RunLockTimeout(path, describe_holder(path), wait_seconds) from None
         _record_holder(fd)
         _held[str(path)] = fd
         try:
@@ -74,27 +78,6 @@ def run_lock(settings: Settings, wait_seconds: float, say: Callable[[str], None]
             del _held[str(path)]
             # Emptied before the unlock: a record left behind would name a run that has ended.
             os.ftruncate(fd, 0)
-    finally:
-        os.close(fd)  # closing the last descriptor releases the flock
-
-
-def _acquire(fd: int, path: Path, wait_seconds: float, say: Callable[[str], None]) -> None:
-    started = time.monotonic()
-    announced = False
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            pass
-        waited = time.monotonic() - started
-        if waited >= wait_seconds:
-            raise RunLockTimeout(path, describe_holder(path), wait_seconds)
-        if not announced:
-            holder = describe_holder(path)
-            say(f"waiting for the run that holds {path} ({holder}) for up to {wait_seconds:g} s")
-            announced = True
-        time.sleep(min(_POLL_SECONDS, wait_seconds - waited))
 
 
 def _record_holder(fd: int) -> None:

@@ -16,15 +16,14 @@ headless run asks here first, reading only the landing records and the warehouse
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import duckdb
 
+from pipelines.lib.fingerprint import files_under, fingerprint
 from pipelines.lib.ingest.discovery import Inventory
 from pipelines.lib.ingest.landing import FILE_RECORD, landed_sha256, partition_dir, plan, read_record
 from pipelines.lib.publish import gate, report_stamp
 from pipelines.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
+from pipelines.lib.warehouse import connect
 
 _CODE_ROOTS = [
     # *.j2: the coverage report's page template, published with the marts
@@ -43,6 +42,8 @@ _CODE_FILES = [
     # copied beside the dbt docs, whose overview links to it
     REPO_ROOT / "docs" / "extract-contract.md",
 ]
+# Generated beside the code, not written: Dagster's local state, Python's byte code.
+_NOT_CODE = (".local_defs_state", "__pycache__")
 
 
 def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
@@ -89,7 +90,7 @@ def is_current(settings: Settings, inventory: Inventory) -> bool:
     if published is None:
         return False
     try:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        with connect(settings, read_only=True) as conn:
             verdict = gate.evaluate(conn, gate.current_rules(settings))
             if not verdict.open or judged_files(conn, landings=True) != landed:
                 return False
@@ -100,15 +101,7 @@ def is_current(settings: Settings, inventory: Inventory) -> bool:
 
 
 def inputs_fingerprint(settings: Settings, files: list[str]) -> str:
-    digest = hashlib.sha256()
-    for root, patterns in _CODE_ROOTS:
-        for pattern in patterns:
-            for path in sorted(root.rglob(pattern)):
-                if ".local_defs_state" not in path.parts and "__pycache__" not in path.parts:
-                    digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
-                    digest.update(path.read_bytes())
-    for path in _CODE_FILES:
-        digest.update(path.read_bytes())
+    code = [path for root, patterns in _CODE_ROOTS for path in files_under(root, patterns, skip=_NOT_CODE)]
     inputs = {
         "files": sorted(files),
         "engine": settings.engine,
@@ -117,8 +110,7 @@ def inputs_fingerprint(settings: Settings, files: list[str]) -> str:
         "outlier_z": settings.outlier_z,
         "population_tolerance": settings.population_tolerance,
     }
-    digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
+    return fingerprint([*code, *_CODE_FILES], relative_to=REPO_ROOT, values=inputs)
 
 
 def published_fingerprint(settings: Settings) -> str | None:

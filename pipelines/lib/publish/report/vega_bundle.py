@@ -15,6 +15,8 @@ import os
 from importlib.metadata import version
 from pathlib import Path
 
+from pipelines.lib.fsio import atomic_write
+
 
 @functools.cache
 def inlined_vega_bundle() -> str:
@@ -34,10 +36,7 @@ def raw_vega_bundle() -> str:
     bundle = vl_convert.javascript_bundle()
     # A cache that cannot be written only costs the next process the bundling again.
     with contextlib.suppress(OSError):
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-        tmp.write_text(bundle, encoding="utf-8")
-        tmp.replace(cached)
+        atomic_write(cached, bundle)
     return bundle
 
 
