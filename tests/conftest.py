@@ -31,7 +31,27 @@ _LONGEST_FIRST = (
 )
 
 
+# The modules that run the whole pipeline, or several of its processes, on generated data: `make test`
+# runs them; `pytest -m "not slow"` leaves them out, the fast tier a developer runs after each change.
+SLOW = frozenset(
+    {
+        "test_crash_recovery.py",
+        "test_incremental.py",
+        "test_ingest_files.py",
+        "test_one_path.py",
+        "test_out_of_memory.py",
+        "test_pipeline_end_to_end.py",
+        "test_run_lock.py",
+        "test_spark_engine.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW:
+            item.add_marker(pytest.mark.slow)
+
     def rank(item: pytest.Item) -> int:
         name = item.path.name
         return _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST else len(_LONGEST_FIRST)
