@@ -4,8 +4,9 @@ The sample is run once on each engine from the same raw directory. Spark's table
 (EXCEPT ALL both ways, every mart and every table the checks and the publication read), and the
 published files must be the same bytes. Then the publish gate must block on Spark as on DuckDB, and a
 NULL in a mart's not_null column must fail the build there too, where Parquet tables enforce no
-constraint. One Spark session serves the module: a Spark session belongs to one warehouse for the life
-of its process, and starting one costs seconds (`make test` runs a module in one worker).
+constraint. Spark never runs in the test's process, as in the Dagster process: each dbt command starts
+it in dbt's process, and the mirror (and tests/support/spark.py here) in a short process of its own, so
+the embedded Derby metastore has one JVM at a time.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.lib.dbt.project import dbt_env, run_dbt
 from pipelines.lib.runs.headless import run_pipeline
-from pipelines.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, ConfigError, Settings
+from pipelines.lib.settings import REPO_ROOT, ConfigError, Settings
 from tests.support.dagster import dagster_instance
 from tests.support.extracts import people, write_csv
+from tests.support.spark import spark_sql
 
 SAMPLE = REPO_ROOT / "data" / "raw"
 S1, S2 = "2026-03-31", "2026-09-30"
@@ -175,14 +178,10 @@ def test_a_null_in_a_not_null_mart_column_fails_the_spark_build(engines):
     """Spark's Parquet tables enforce no NOT NULL: the incremental strategy checks the rows against the
     contract's not_null columns before it replaces a partition, and the model fails as on DuckDB."""
     import dagster as dg
-    from pipelines.lib.dbt.in_process import run_dbt
-    from pyspark.sql import SparkSession
 
-    from pipelines.lib.dbt.project import dbt_env
     from pipelines.lib.engines import spark_mirror
 
     spark = engines["spark"][0]
-    session = SparkSession.builder.getOrCreate()
     before = duckdb.connect(str(spark.warehouse), read_only=True)
     try:
         kept = before.execute("select * from marts.coverage_regency order by all").fetchall()
@@ -191,31 +190,18 @@ def test_a_null_in_a_not_null_mart_column_fails_the_spark_build(engines):
     # Without its crosswalk row Bulungan's bps_code comes out NULL (coverage_regency left-joins the seed);
     # without its partition record the last snapshot is rebuilt.
     crosswalk = "reference.bps_kemendagri_crosswalk"
-    session.sql(f"create table default.crosswalk_kept as select * from {crosswalk}")
-    session.sql(
+    spark_sql(
+        spark,
+        f"create table default.crosswalk_kept as select * from {crosswalk}",
         f"insert overwrite table {crosswalk} "
-        "select * from default.crosswalk_kept where kemendagri_code <> '65.01'"
-    )
-    session.sql(
+        "select * from default.crosswalk_kept where kemendagri_code <> '65.01'",
         "alter table audit.dbt_partitions "
-        f"drop partition (model = 'coverage_regency', partition_key = '{S2}/*')"
+        f"drop partition (model = 'coverage_regency', partition_key = '{S2}/*')",
     )
     target = spark.dbt_target_dir.parent / "null-test.dbt"
     try:
         with pytest.raises(dg.Failure, match="coverage_regency"):
-            run_dbt(
-                [
-                    "run",
-                    "-s",
-                    "coverage_regency",
-                    "--project-dir",
-                    str(DBT_PROJECT_DIR),
-                    "--target-path",
-                    str(target),
-                ],
-                env=dbt_env(spark),
-                profiles_dir=DBT_PROJECT_DIR,
-            )
+            run_dbt(spark, "run", "-s", "coverage_regency", "--target-path", str(target), log_dir=target)
         results = json.loads((target / "run_results.json").read_text())["results"]
         (model,) = [r for r in results if r["unique_id"] == "model.ktp_warehouse.coverage_regency"]
         assert model["status"] == "error" and "NULL in not_null column(s) bps_code" in model["message"]
@@ -227,20 +213,34 @@ def test_a_null_in_a_not_null_mart_column_fails_the_spark_build(engines):
             ).fetchall()
         assert recorded == [(S1,)]  # not recorded as built: the next build tries it again
     finally:
-        session.sql(f"insert overwrite table {crosswalk} select * from default.crosswalk_kept")
-        session.sql("drop table default.crosswalk_kept")
+        spark_sql(
+            spark,
+            f"insert overwrite table {crosswalk} select * from default.crosswalk_kept",
+            "drop table default.crosswalk_kept",
+        )
 
 
-def test_a_warehouse_keeps_its_engine_and_a_process_its_spark_warehouse(engines, tmp_path):
+def test_a_warehouse_keeps_its_engine_and_spark_outside_dbt_the_profiles_settings(engines, tmp_path):
+    from pyspark.sql import SparkSession
+
     from pipelines.lib.engines import check_engine, spark
 
     duck = engines["duckdb"][0]
     with pytest.raises(ConfigError, match="was built with duckdb"):
         check_engine(Settings.from_env({**_env(engines["base"], "duckdb"), "KTP_ENGINE": "spark"}))
-    other = Settings.from_env(_env(tmp_path, "spark"))
-    with pytest.raises(spark.SparkWarehouseError, match="one Spark warehouse per process"):
-        spark.prepare(other)
     assert duck.engine == "duckdb"
+    # The mirror's session is the one dbt starts for a warehouse: the profile's settings, rendered with
+    # that warehouse's environment, any warehouse in any process.
+    other = Settings.from_env(_env(tmp_path, "spark"))
+    given = spark.server_side_parameters(dbt_env(other))
+    assert given["spark.sql.warehouse.dir"] == f"{other.spark_dir}/warehouse"
+    metastore = given["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    assert f"databaseName={other.spark_dir}/metastore_db;" in metastore
+    assert given["spark.master"] == "local[2]" and given["spark.sql.timestampType"] == "TIMESTAMP_NTZ"
+    with pytest.raises(RuntimeError, match="KTP_SPARK_DIR_must_be_an_absolute_path"):
+        spark.server_side_parameters({**dbt_env(other), "KTP_SPARK_DIR": "relative.spark"})
+    # Neither the runs nor the tests above started Spark in this process.
+    assert SparkSession.getActiveSession() is None
 
 
 # Texts each cross-engine macro must read the same way on both engines; the traps of Spark are in them:
@@ -268,38 +268,20 @@ MACRO_PROBES = {
 
 
 def _compiled(settings: Settings, sql: str) -> str:
-    from dbt.cli.main import dbtRunner
-    from pipelines.lib.dbt.in_process import environment
-
-    from pipelines.lib.dbt.project import dbt_env
-
-    with environment({k: v for k, v in dbt_env(settings).items() if k.startswith("KTP_")}):
-        result = dbtRunner().invoke(
-            ["compile", "--quiet", "--inline", sql, "--project-dir", str(DBT_PROJECT_DIR)]
-            + ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(settings.dbt_target_dir)]
-        )
-    assert result.success, result.exception
-    return result.result.results[0].node.compiled_code
+    """`sql` as dbt compiles it for `settings`' engine (a dbt process, as every dbt command here)."""
+    target = settings.dbt_target_dir
+    run_dbt(settings, "compile", "--inline", sql, "--target-path", str(target), log_dir=target)
+    (result,) = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    return result["compiled_code"]
 
 
 def test_the_cross_engine_macros_read_edge_cases_alike_and_spark_needs_no_lenient_mode(engines):
-    from pipelines.lib.dbt.in_process import _close_warehouse
-    from pyspark.sql import SparkSession
-
     duck, spark = engines["duckdb"][0], engines["spark"][0]
     sql = "select " + ", ".join(f"{probe} as {name}" for name, probe in MACRO_PROBES.items())
-    try:
-        compiled = _compiled(duck, sql)
-    finally:
-        _close_warehouse()  # dbt-duckdb keeps the file open otherwise
+    compiled = _compiled(duck, sql)  # before this process opens the file: dbt opens it to write
     with duckdb.connect(str(duck.warehouse), read_only=True) as conn:
         on_duckdb = conn.execute(compiled).fetchone()
-    session = SparkSession.builder.getOrCreate()
     # dbt-spark turns ANSI mode off; the macros must not depend on it.
-    session.conf.set("spark.sql.ansi.enabled", "true")
-    try:
-        on_spark = tuple(session.sql(_compiled(spark, sql)).collect()[0])
-    finally:
-        session.conf.set("spark.sql.ansi.enabled", "false")
+    (on_spark,) = spark_sql(spark, _compiled(spark, sql), conf={"spark.sql.ansi.enabled": "true"})
     assert dict(zip(MACRO_PROBES, on_spark, strict=True)) == dict(zip(MACRO_PROBES, on_duckdb, strict=True))
     assert on_duckdb[0] is None and on_duckdb[1] == 12 and on_duckdb[2] is None  # the probes probe

@@ -19,10 +19,10 @@ def is_out_of_memory(message: str) -> bool:
     return MARKER in message
 
 
-def advice(where: str) -> str:
-    """One line: where it happened, the limit in force, and what to do. Read from the environment
-    because dbt reads the limit from there too (the profile's memory_limit)."""
-    limit = os.environ.get("KTP_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+def advice(where: str, limit: str | None = None) -> str:
+    """One line: where it happened, the limit in force, and what to do. The limit is the one given,
+    else read from the environment, because dbt reads it from there too (the profile's memory_limit)."""
+    limit = limit or os.environ.get("KTP_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
     return (
         f"DuckDB ran out of memory in {where} with KTP_DUCKDB_MEMORY_LIMIT={limit}: raise "
         f"KTP_DUCKDB_MEMORY_LIMIT (the default is {DEFAULT_MEMORY_LIMIT}) and run again"

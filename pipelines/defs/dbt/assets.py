@@ -26,7 +26,7 @@ from pipelines.lib.dbt.state import (
     tested_until,
 )
 from pipelines.lib.dbt.translator import translator
-from pipelines.lib.engines import spark, spark_mirror
+from pipelines.lib.engines import spark_mirror
 from pipelines.lib.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -50,8 +50,6 @@ def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: War
     # seeds, vars) rebuilds everything once (lib/dbt/state.full_refresh_args), and only then are the
     # seeds loaded again (lib/dbt/state.seed_args).
     whole_project = context.selected_asset_keys == context.assets_def.keys
-    if settings.engine == "spark":
-        spark.prepare(settings)
     args = [
         "build",
         "--exclude-resource-type",
@@ -70,7 +68,8 @@ def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: War
             yield from build.stream()
         finally:
             if settings.engine == "spark":
-                # What the checks and the publication read: DuckDB views over Spark's tables.
+                # What the checks and the publication read: DuckDB views over Spark's tables, written
+                # by a process of its own once dbt's has ended (lib/engines/spark_mirror.py).
                 spark_mirror.refresh(settings, settings.dbt_target_dir / "manifest.json")
             # Also after failed tests: the models were built from this project all the same.
             if whole_project:

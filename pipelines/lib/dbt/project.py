@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,7 +69,7 @@ def vars_args(settings: Settings) -> list[str]:
     return ["--vars", json.dumps(given, sort_keys=True)] if given else []
 
 
-def _command(*args: str) -> list[str]:
+def _command(*args: str, project_dir: Path = DBT_PROJECT_DIR) -> list[str]:
     # Nothing on the console: dbt's own account, tracebacks included, goes to dbt.log in its log path.
     return [
         dbt_executable(),
@@ -78,20 +79,44 @@ def _command(*args: str) -> list[str]:
         "debug",
         *args,
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
     ]
 
 
-def run_dbt(settings: Settings, *args: str, log_dir: Path | None = None) -> None:
-    """One silent dbt command on this project, against this deployment's warehouse; dg.Failure in one
-    line if it failed."""
+def run_dbt(
+    settings: Settings, *args: str, log_dir: Path | None = None, project_dir: Path = DBT_PROJECT_DIR
+) -> None:
+    """One silent dbt command against this deployment's warehouse, on this project (or another one
+    that uses its profile); dg.Failure in one line if it failed, as for the build (raise_on_failure)."""
     env = dbt_env(settings) | ({"DBT_LOG_PATH": str(log_dir)} if log_dir else {})
-    done = subprocess.run(_command(*args), cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.DEVNULL)
-    if done.returncode != 0:
-        where = (log_dir or DBT_PROJECT_DIR / "logs") / "dbt.log"
-        raise dg.Failure(description=f"dbt {' '.join(args[:2])} failed (exit {done.returncode}): see {where}")
+    started = time.time()
+    done = subprocess.run(
+        _command(*args, project_dir=project_dir), cwd=project_dir, env=env, stdout=subprocess.DEVNULL
+    )
+    if done.returncode == 0:
+        return
+    command = " ".join(a for a in args[:2] if not a.startswith("-"))
+    results = _results(_target_dir(args, env, project_dir) / "run_results.json", since=started)
+    log = (log_dir or project_dir / "logs") / "dbt.log"
+    raise _failure(f"dbt {command}", results, log=log, memory_limit=settings.duckdb_memory_limit)
+
+
+def _target_dir(args: tuple[str, ...], env: dict[str, str], project_dir: Path) -> Path:
+    """Where the command writes its artifacts: --target-path, else DBT_TARGET_PATH, else target/."""
+    given = args[args.index("--target-path") + 1] if "--target-path" in args[:-1] else None
+    return project_dir / (given or env.get("DBT_TARGET_PATH") or "target")
+
+
+def _results(path: Path, *, since: float) -> list[dict[str, Any]]:
+    """The node results of run_results.json if the command wrote it (not an earlier command's)."""
+    try:
+        if path.stat().st_mtime < since:
+            return []
+        return json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    except (OSError, ValueError):
+        return []
 
 
 def start_parse(settings: Settings) -> subprocess.Popen | None:
@@ -165,12 +190,18 @@ def raise_on_failure(invocation: Any) -> None:
         results = invocation.get_artifact("run_results.json").get("results", [])
     except (OSError, ValueError):
         results = []
+    raise _failure("dbt build", results, log=invocation.target_path / "dbt.log")
+
+
+def _failure(
+    what: str, results: list[dict[str, Any]], *, log: Path, memory_limit: str | None = None
+) -> dg.Failure:
     failed = [r for r in results if str(r.get("status")) in _FAILED]
     starved = [r["unique_id"] for r in failed if is_out_of_memory(str(r.get("message") or ""))]
     if starved:
         # One cause for every node it failed: the line says what to change, not which models broke.
-        raise dg.Failure(description=advice(", ".join(starved)))
+        return dg.Failure(description=advice(", ".join(starved), memory_limit))
     if not failed:
-        raise dg.Failure(description=f"dbt could not run: see {invocation.target_path / 'dbt.log'}")
+        return dg.Failure(description=f"{what} could not run: see {log}")
     listed = [f"{r['unique_id']} ({r['status']})" for r in failed]
-    raise dg.Failure(description="dbt build failed: " + ", ".join(listed))
+    return dg.Failure(description=f"{what} failed: " + ", ".join(listed))

@@ -9,19 +9,24 @@ Parquet column), in the order the model declares, so the same SQL reads the same
 and the publication writes the same bytes. dbt's views are made again from their compiled SQL when
 everything they read is mirrored (the staging views read the landing tables, which are not).
 
-Refreshed after every Spark build, in one DuckDB transaction, by the process that ran dbt (Spark runs
-in it: dbt-spark's `session` method).
+Refreshed after every Spark build, in one DuckDB transaction, by a short process of its own
+(`python -m pipelines.lib.engines.spark_mirror`): dbt's process, where Spark ran the build, has ended,
+and the Dagster process starts no Spark. That process starts a session with the profile's settings
+(spark.py), reads the catalog, writes the views and exits, so its JVM lets go of the embedded Derby
+metastore before the next dbt command opens it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from pipelines.lib.settings import Settings
+from pipelines.lib.settings import REPO_ROOT, Settings
 from pipelines.lib.warehouse import connect
 
 _SIMPLE_TYPES = {
@@ -42,6 +47,7 @@ _DECIMAL = re.compile(r"decimal\((\d+),(\d+)\)")
 _ARRAY = re.compile(r"array<(.+)>")
 # Tables no dbt node describes but that DuckDB readers use.
 _RECORD_TABLES = ("audit.dbt_partitions",)
+_MODULE = "pipelines.lib.engines.spark_mirror"
 
 
 def duckdb_type(spark_type: str) -> str:
@@ -105,10 +111,32 @@ def _declared_types(node: dict[str, Any]) -> dict[str, str]:
 
 
 def refresh(settings: Settings, manifest_path: Path) -> int:
-    """Make the warehouse file's views match what Spark's catalog holds now; returns how many."""
-    from pyspark.sql import SparkSession
+    """Make the warehouse file's views match what Spark's catalog holds now; returns how many.
+    Runs in a process of its own (see the module's docstring), with dbt's environment."""
+    import dagster as dg  # here, not at the top: the mirror's own process has no use for it
 
-    spark = SparkSession.builder.getOrCreate()  # the session dbt-spark started in this process
+    from pipelines.lib.dbt.project import dbt_env
+
+    done = subprocess.run(
+        [sys.executable, "-m", _MODULE, str(settings.warehouse), str(manifest_path)],
+        cwd=REPO_ROOT,
+        env=dbt_env(settings),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit {done.returncode}"
+        raise dg.Failure(
+            description=f"the DuckDB views over Spark's tables could not be refreshed: {last} "
+            f"(Spark's own log: {settings.spark_dir / 'spark.log'})",
+            metadata={"stderr": dg.MetadataValue.text(done.stderr[-20_000:])},
+        )
+    return int(done.stdout.split()[-1])
+
+
+def write_views(spark, warehouse: Path, manifest_path: Path) -> int:
+    """The views of `refresh`, from the catalog of the Spark session `spark`, written to `warehouse`."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     nodes = [
         n
@@ -139,7 +167,8 @@ def refresh(settings: Settings, manifest_path: Path) -> int:
                 mirrored.add(uid)
                 del pending[uid]
                 progress = True
-    with connect(settings) as conn:
+    # The file only: creating views needs none of the deployment's DuckDB limits.
+    with connect(warehouse) as conn:
         conn.execute("begin")
         for schema in sorted({relation.split(".")[0] for relation, _ in views}):
             conn.execute(f"create schema if not exists {schema}")
@@ -147,3 +176,18 @@ def refresh(settings: Settings, manifest_path: Path) -> int:
             conn.execute(f"create or replace view {relation} as {select}")
         conn.execute("commit")
     return len(views)
+
+
+def main(argv: list[str]) -> None:
+    """`python -m pipelines.lib.engines.spark_mirror <warehouse> <manifest>`, in dbt's environment:
+    prints how many views it wrote."""
+    from pipelines.lib.engines.spark import session
+
+    warehouse, manifest_path = (Path(a) for a in argv)
+    with session() as spark:
+        count = write_views(spark, warehouse, manifest_path)
+    print(count)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
