@@ -27,7 +27,11 @@ from pipelines.lib.dbt.state import (
 )
 from pipelines.lib.dbt.translator import translator
 from pipelines.lib.engines import spark_mirror
-from pipelines.lib.settings import DBT_PROJECT_DIR
+from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
+from pipelines.lib.warehouse import connect
+
+# The judged files' bookkeeping (int_ingest__files), where a build says how it judged each file.
+JUDGED_FILES = dg.AssetKey(["ingest", "files"])
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 ensure_manifest()
@@ -76,3 +80,21 @@ def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: War
                 record_built_project(settings)
                 record_tested(settings)
     raise_on_failure(build)
+    judged = judged_in_run(settings, context.run.run_id)
+    if judged:
+        # Each file this run landed, as dbt judged it: on the asset that accounts for the files, and
+        # what the headless run's progress lines say once the build is done.
+        context.log_event(
+            dg.AssetObservation(asset_key=JUDGED_FILES, metadata={"judged": dg.MetadataValue.json(judged)})
+        )
+
+
+def judged_in_run(settings: Settings, run_id: str) -> dict[str, list[int]]:
+    """source file -> [rows read, loaded, rejected] of every file landed by this run."""
+    with connect(settings, read_only=True) as conn:
+        rows = conn.execute(
+            "select source_file, rows_read, rows_loaded, rows_rejected from ingest.files "
+            "where run_id = ? order by snapshot_date, regency_code",
+            [run_id],
+        ).fetchall()
+    return {f: [read or 0, loaded or 0, rejected or 0] for f, read, loaded, rejected in rows}

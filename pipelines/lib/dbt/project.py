@@ -201,7 +201,30 @@ def _failure(
     if starved:
         # One cause for every node it failed: the line says what to change, not which models broke.
         return dg.Failure(description=advice(", ".join(starved), memory_limit))
+    # Another process holding the warehouse fails every node alike; the one line that matters names it
+    # (the headless run turns it into its "warehouse busy" status).
+    locked = [m for m in (str(r.get("message") or "") for r in failed) if _LOCKED in m]
+    if not locked and not failed:
+        locked = [line for line in _tail(log) if _LOCKED in line]
+    if locked:
+        return dg.Failure(description=f"{what} could not open the warehouse: {_after(locked[0], 'IO Error')}")
     if not failed:
         return dg.Failure(description=f"{what} could not run: see {log}")
     listed = [f"{r['unique_id']} ({r['status']})" for r in failed]
     return dg.Failure(description=f"{what} failed: " + ", ".join(listed))
+
+
+# DuckDB's words when another process holds the file.
+_LOCKED = "Conflicting lock"
+
+
+def _tail(log: Path, lines: int = 200) -> list[str]:
+    try:
+        return log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    except OSError:
+        return []
+
+
+def _after(message: str, marker: str) -> str:
+    first = next((line for line in message.splitlines() if _LOCKED in line), message)
+    return first[first.index(marker) :].strip() if marker in first else first.strip()

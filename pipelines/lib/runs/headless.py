@@ -122,8 +122,6 @@ def _run_pipeline(
         job_named("build_and_publish")
         wait_for_parse()
     import_gx_in_background()
-    # Rejected rows are known once dbt has judged the files: said as soon as it has.
-    progress.after_step["dbt_marts"] = lambda: _say_judged(settings, progress)
 
     def launch(job: str, stage: str) -> dg.ExecutionResult:
         started = time.perf_counter()
@@ -161,17 +159,3 @@ def _run_pipeline(
     launch("write_audit_reports", "reports")
     outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return outcome
-
-
-def _say_judged(settings: Settings, progress: Progress) -> None:
-    """A line per file landed in this run, with its rows as dbt judged them."""
-    if not progress.landed_files:
-        return
-    with connect(settings, read_only=True) as conn:
-        rows = conn.execute(
-            "select source_file, rows_read, rows_loaded, rows_rejected from ingest.files "
-            "where list_contains(?, source_file) order by snapshot_date, regency_code",
-            [progress.landed_files],
-        ).fetchall()
-    for source_file, read, loaded, rejected in rows:
-        progress.file_judged(source_file, read or 0, loaded or 0, rejected or 0)

@@ -56,7 +56,6 @@ class Progress:
         self.after_step: dict[str, Callable[[], None]] = {}
         # step key -> what its stage line adds in brackets (e.g. how many files landed)
         self.details: dict[str, str] = {}
-        self.landed_files: list[str] = []  # landed anew in this run, as they were said
 
     # lines ---------------------------------------------------------------------------------------
 
@@ -75,7 +74,6 @@ class Progress:
         if status == "refused":
             self.line(f"refused  {source_file}: {error}")
         elif status == "landed":
-            self.landed_files.append(source_file)
             self.line(f"landed   {source_file}: {rows:,} rows in {seconds:.2f} s")
         self._advance()
 
@@ -199,6 +197,13 @@ class RunFollower:
             self.progress.details[event.step_key] = ", ".join(
                 f"{meta[f'files_{s}'].value} {s}" for s in ("landed", "unchanged", "refused")
             )
+        if kind == "ASSET_OBSERVATION" and event.asset_key == _JUDGED:
+            judged = event.event_specific_data.asset_observation.metadata["judged"].value
+            # said once the build's stage line is out
+            self.progress.after_step[event.step_key] = lambda: [
+                self.progress.file_judged(f, *counts) for f, counts in judged.items()
+            ]
+            return
         if kind == "ASSET_OBSERVATION" and event.asset_key == _LANDED:
             meta = event.event_specific_data.asset_observation.metadata
             self.progress.file_landed(meta["source_file"].value, "refused", 0, 0.0, meta["refused"].value)
@@ -210,3 +215,4 @@ class RunFollower:
 # The landings of a build, each recorded on its file's partition (pipelines/defs/ingest/assets.py).
 _LANDED = dg.AssetKey("regency_extract")
 _INVENTORY = dg.AssetKey("extract_inventory")
+_JUDGED = dg.AssetKey(["ingest", "files"])
