@@ -25,17 +25,21 @@ def ktp_env(tmp_path, monkeypatch) -> Settings:
 # started first, it overlaps the many short ones (longest-processing-time-first scheduling).
 _LONGEST_FIRST = (
     "test_spark_engine.py",
+    "test_ingest_files.py",
     "test_crash_recovery.py",
+    "test_pipeline_end_to_end.py",
     "test_incremental.py",
     "test_run_lock.py",
+    "test_dbt_marts.py",
 )
 
 
-# The modules that run the whole pipeline, or several of its processes, on generated data: `make test`
+# The modules that run the whole pipeline, or several of its processes, or many dbt builds: `make test`
 # runs them; `pytest -m "not slow"` leaves them out, the fast tier a developer runs after each change.
 SLOW = frozenset(
     {
         "test_crash_recovery.py",
+        "test_dbt_marts.py",
         "test_incremental.py",
         "test_ingest_files.py",
         "test_one_path.py",
