@@ -14,7 +14,7 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,7 +51,7 @@ class ExtractTable:
 
     CSV files are streamed in blocks, so a file of millions of rows never sits in Python memory whole;
     `batches()` opens a new stream on each call. A CSV that turns out malformed mid-way raises
-    ExtractError from the stream (see `stream_error`).
+    ExtractError from the stream.
     """
 
     columns: list[str]
@@ -60,7 +60,6 @@ class ExtractTable:
     delimiter: str | None
     columns_found: list[str]  # the header as sent
     _open: Callable[[], Iterator[pa.RecordBatch]]
-    stream_error: list[ExtractError] = field(default_factory=list)
 
     @property
     def schema(self) -> pa.Schema:

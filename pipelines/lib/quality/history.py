@@ -45,10 +45,6 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, default=str, sort_keys=True)
 
 
-def append(warehouse: Path, outcome: SuiteOutcome) -> int:
-    return append_all(warehouse, [outcome])
-
-
 def append_all(warehouse: Path, outcomes: list[SuiteOutcome]) -> int:
     rows = [
         (
