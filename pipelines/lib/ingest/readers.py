@@ -207,8 +207,6 @@ def _read_csv(path: Path) -> ExtractTable:
         quoted_strings_can_be_null=False,
         include_columns=[f"c{positions[c]}" for c in present],
     )
-    errors: list[ExtractError] = []
-
     def batches() -> Iterator[pa.RecordBatch]:
         reader = pacsv.open_csv(
             path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
@@ -227,13 +225,11 @@ def _read_csv(path: Path) -> ExtractTable:
             if lines > start:
                 broken = _line_break(batches(), {f"c{positions[c]}": c for c in present})
                 if broken is not None:
-                    errors.append(ExtractError(f"a field holds a line break ({broken}): {_NO_LINE_BREAKS}"))
-                    raise errors[-1]
+                    raise ExtractError(f"a field holds a line break ({broken}): {_NO_LINE_BREAKS}")
         except pa.ArrowInvalid as e:
-            errors.append(ExtractError(_csv_problem(e)))
-            raise errors[-1] from e
+            raise ExtractError(_csv_problem(e)) from e
 
-    return ExtractTable(present, "csv", encoding, delimiter, [h.strip() for h in header], stream, errors)
+    return ExtractTable(present, "csv", encoding, delimiter, [h.strip() for h in header], stream)
 
 
 def _line_break(batches: Iterator[pa.RecordBatch], names: dict[str, str]) -> str | None:
