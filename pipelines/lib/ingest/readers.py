@@ -207,6 +207,7 @@ def _read_csv(path: Path) -> ExtractTable:
         quoted_strings_can_be_null=False,
         include_columns=[f"c{positions[c]}" for c in present],
     )
+
     def batches() -> Iterator[pa.RecordBatch]:
         reader = pacsv.open_csv(
             path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
