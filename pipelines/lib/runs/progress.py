@@ -18,6 +18,8 @@ from typing import TextIO
 
 import dagster as dg
 
+from pipelines.lib.runs.outcome import INVENTORY, LANDED
+
 # Step keys of the build's Dagster runs, as a person names the stage.
 _STAGES = {
     "extract_inventory": "landing",
@@ -28,7 +30,6 @@ _STAGES = {
     "marts__coverage_district_gx_warnings": "warnings",
     "published": "publication",
     "audit_reports": "audit reports",
-    "judge_extracts": "dbt build",
 }
 # Events that mark one piece of a step's work done (a dbt model or test, a check).
 _WORK_EVENTS = {"ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"}
@@ -186,13 +187,13 @@ class RunFollower:
         if event is None:
             return
         kind = event.event_type_value
-        if kind == "ASSET_MATERIALIZATION" and event.asset_key == _LANDED:
+        if kind == "ASSET_MATERIALIZATION" and event.asset_key == LANDED:
             meta = event.event_specific_data.materialization.metadata
             self.progress.file_landed(
                 meta["source_file"].value, "landed", meta["rows_landed"].value, meta["seconds"].value, None
             )
             return
-        if kind == "ASSET_MATERIALIZATION" and event.asset_key == _INVENTORY:
+        if kind == "ASSET_MATERIALIZATION" and event.asset_key == INVENTORY:
             meta = event.event_specific_data.materialization.metadata
             self.progress.details[event.step_key] = ", ".join(
                 f"{meta[f'files_{s}'].value} {s}" for s in ("landed", "unchanged", "refused")
@@ -204,7 +205,7 @@ class RunFollower:
                 self.progress.file_judged(f, *counts) for f, counts in judged.items()
             ]
             return
-        if kind == "ASSET_OBSERVATION" and event.asset_key == _LANDED:
+        if kind == "ASSET_OBSERVATION" and event.asset_key == LANDED:
             meta = event.event_specific_data.asset_observation.metadata
             self.progress.file_landed(meta["source_file"].value, "refused", 0, 0.0, meta["refused"].value)
             return
@@ -212,7 +213,4 @@ class RunFollower:
         self.progress.dagster_event(event.step_key, kind, duration / 1000 if duration is not None else None)
 
 
-# The landings of a build, each recorded on its file's partition (pipelines/defs/ingest/assets.py).
-_LANDED = dg.AssetKey("regency_extract")
-_INVENTORY = dg.AssetKey("extract_inventory")
 _JUDGED = dg.AssetKey(["ingest", "files"])
