@@ -10,13 +10,15 @@
 Reusable code, which defines nothing Dagster shows, is in pipelines/lib/.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
-import pipelines.defs
 from pipelines.lib.runs.run_log import console_logger, file_logger
 
 defs = dg.Definitions.merge(
-    dg.components.load_defs(defs_root=pipelines.defs),
+    # pyproject.toml's [tool.dg] names the package; its defs/ folder holds the definitions.
+    dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
     dg.Definitions(
         # Steps run one after another in the run's own process: DuckDB takes one writer per file, and a
         # subprocess per step would only add start-up cost on two cores.

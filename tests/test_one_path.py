@@ -27,7 +27,7 @@ from tests.support.extracts import people, write_csv
 from tests.support.incremental import REGENCIES, S1, write_snapshot
 from tests.support.judging import deployment
 
-PARTITIONS = sorted(f"{code}|{S1}" for code in REGENCIES)
+PARTITIONS = sorted(f"{code} {name}|{S1}" for code, name in REGENCIES.items())
 
 
 def _watch(home, seen: dict, done: threading.Event) -> None:

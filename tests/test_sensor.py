@@ -64,7 +64,9 @@ def test_a_file_relanded_from_the_ui_requests_the_build_then_the_reports(ktp_env
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
         landing = defs.resolve_job_def("land_extract").execute_in_process(
-            instance=instance, partition_key="6501|2026-03-31", resources={"ktp": defs.resources["ktp"]}
+            instance=instance,
+            partition_key="6501 Bulungan|2026-03-31",
+            resources={"ktp": defs.resources["ktp"]},
         )
         assert landing.success
         with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
@@ -79,7 +81,7 @@ def test_a_landing_made_by_a_build_asks_for_no_other_build(ktp_env):
         instance.add_dynamic_partitions("snapshots", ["2026-03-31"])
         # a landing no land_extract run made (a build's, or one reported from outside)
         instance.report_runless_asset_event(
-            dg.AssetMaterialization(asset_key="regency_extract", partition="6501|2026-03-31")
+            dg.AssetMaterialization(asset_key="regency_extract", partition="6501 Bulungan|2026-03-31")
         )
         with dg.build_sensor_context(instance=instance, definitions=defs) as ctx:
             assert rebuild_after_landing.evaluate_tick(ctx).run_requests == []

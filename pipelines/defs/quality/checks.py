@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import dagster as dg
 
 from pipelines.defs.resources import WAREHOUSE_POOL, KtpSettings
+from pipelines.lib.ingest.discovery import partition_key
 from pipelines.lib.publish import gate
 from pipelines.lib.publish.marts import PUBLISHED_MARTS
 from pipelines.lib.quality.plain_words import said
@@ -27,10 +28,10 @@ JUDGED_FILES = dg.AssetKey(["ingest", "files"])
 
 
 def scope_label(outcome: SuiteOutcome) -> str:
-    """The file or snapshot a result is about, named as its Dagster partition: 6571|2026-03-31."""
+    """The file or snapshot a result is about, named as its partition: "6571 Kota Tarakan|2026-03-31"."""
     snapshot = str(outcome.snapshot_date or "")
     if outcome.regency_code:
-        return f"{outcome.regency_code.replace('.', '')}|{snapshot}"
+        return partition_key(snapshot, outcome.regency_code.replace(".", ""))
     return snapshot
 
 

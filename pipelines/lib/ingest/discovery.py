@@ -17,7 +17,7 @@ ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
 @dataclass(frozen=True)
 class Extract:
     snapshot: date
-    regency4: str  # '6501', as in the file name and the partition key
+    regency4: str  # '6501', as the file name starts
     path: Path
     raw_dir: Path
 
@@ -67,9 +67,15 @@ class Inventory:
         return None
 
 
+def regency_key(regency4: str) -> str:
+    """A regency as its partitions name it, the code beside the name: "6501 Bulungan"."""
+    name = REGENCIES.get(regency4)
+    return f"{regency4} {name}" if name else regency4
+
+
 def partition_key(snapshot: str, regency4: str) -> str:
     # Dagster's multi-partition keys join dimension values in dimension-name order: regency|snapshot.
-    return f"{regency4}|{snapshot}"
+    return f"{regency_key(regency4)}|{snapshot}"
 
 
 def _snapshot_date(name: str) -> date | None:
