@@ -35,6 +35,12 @@ JUDGED_FILES = dg.AssetKey(["ingest", "files"])
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 ensure_manifest()
+# One object for the process, not a resource: dagster-dbt asks the executable for its version (`dbt
+# --version`, a dbt start-up of ~3 s) once per object, and Dagster copies resources for every run. A
+# process that builds more than once (a test worker, a headless judging run then a build) pays it once.
+dbt = DbtCliResource(
+    project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+)
 
 
 @dbt_assets(
@@ -62,9 +68,6 @@ def dbt_marts(context: dg.AssetExecutionContext, ktp: KtpSettings, run_lock: War
         *full_refresh_args(settings),
         *(seed_args(settings) if whole_project else []),
     ]
-    dbt = DbtCliResource(
-        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
-    )
     # The tests of partitioned models look at the partitions built since the last all-green build.
     with dbt_environment(settings, KTP_DBT_TESTED_UNTIL=tested_until(settings)):
         try:
