@@ -62,6 +62,19 @@ def test_dbt_tests_and_gx_suites_are_blocking_asset_checks():
     assert unique and all(s.blocking for s in unique)
 
 
+def test_each_mart_carries_the_gx_checks_of_the_expectations_that_read_it():
+    """A reader of a mart finds its GX checks on it: the marts suite on every published mart (each read by
+    one expectation at least), the warnings suite on the district and regency marts it reads."""
+    from pipelines.lib.publish.marts import PUBLISHED_MARTS
+
+    specs = [s for a in defs.resolve_asset_graph().assets_defs for s in a.check_specs]
+    on = {n: {s.asset_key.path[-1] for s in specs if s.name == n} for n in ("gx_marts", "gx_warnings")}
+    assert on["gx_marts"] == set(PUBLISHED_MARTS)
+    assert on["gx_warnings"] == {"coverage_district", "coverage_regency"}
+    assert all(s.blocking for s in specs if s.name == "gx_marts")
+    assert not any(s.blocking for s in specs if s.name == "gx_warnings")
+
+
 def test_everything_that_writes_the_warehouse_shares_one_pool_and_landing_takes_none():
     graph = defs.resolve_asset_graph()
     for key in ["published", "audit_reports"]:

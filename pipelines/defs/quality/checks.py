@@ -1,13 +1,16 @@
 """Great Expectations suites as Dagster asset checks (GX 1.x called directly; dagster-ge is GX 0.x only).
 
-Each suite file in expectations/ guards one asset: `ingested_file` each judged file and `snapshot` each
-snapshot (both on ingest/files, the judged files' bookkeeping), `marts` the marts (blocking),
-`warnings` the district and regency figures (reported only). The file and snapshot checks validate,
-in one step per run, every file and snapshot that changed since its last validation; each still gets
-its own result (Data Docs page, rows in audit.validation_history) that the publish gate reads.
+Each suite file in expectations/ is a check on the assets it reads:
+- `ingested_file` on each judged file and `snapshot` on each snapshot, both on ingest/files (the judged
+  files' bookkeeping). One step per run validates every file and snapshot that changed since its last
+  validation; each still gets its own result (Data Docs page, rows in audit.validation_history), which
+  the publish gate reads.
+- `marts` (blocking) and `warnings` (reported only): validated once per run, and reported on each mart
+  their expectations read, so a reader of a mart finds its checks there. A cross-table expectation
+  (villages adding up to their district) counts on both marts.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import dagster as dg
 
@@ -17,13 +20,13 @@ from pipelines.lib.publish import gate
 from pipelines.lib.publish.marts import PUBLISHED_MARTS
 from pipelines.lib.quality.plain_words import said
 from pipelines.lib.quality.runner import SuiteOutcome, run_suite, run_suites
+from pipelines.lib.quality.suites import load_suite_spec, tables_read
 from pipelines.lib.warehouse import connect
 
 # The published marts, in their publication order (pipelines/lib/publish/marts.py).
 MART_NAMES = list(PUBLISHED_MARTS)
 # dbt models get their schema as key prefix: marts/coverage_province, ingest/files.
 MART_KEYS = [dg.AssetKey(["marts", name]) for name in MART_NAMES]
-PROVINCE = dg.AssetKey(["marts", "coverage_province"])
 JUDGED_FILES = dg.AssetKey(["ingest", "files"])
 
 
@@ -90,9 +93,13 @@ def check_result(
     suite: str,
     blocking: bool = True,
     files: Mapping[tuple, Mapping[str, object]] | None = None,
+    asset_key: dg.AssetKey | None = None,
+    check_name: str | None = None,
 ) -> dg.AssetCheckResult:
     warned = [e for o in outcomes for e in o.warnings]
     return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
         passed=all(o.success for o in outcomes) and (blocking or not warned),
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
         # A markdown list: the UI joins plain lines into one paragraph.
@@ -148,34 +155,64 @@ def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.
     return check_result(outcomes, suite="snapshot")
 
 
-@dg.asset_check(
-    asset=PROVINCE,
+def _per_mart(suite: str, description: str, *, blocking: bool) -> list[dg.AssetCheckSpec]:
+    """One check named for the suite on each mart it reads, where a reader of that mart looks for it."""
+    return [
+        dg.AssetCheckSpec(f"gx_{suite}", asset=key, blocking=blocking, description=description)
+        for name, key in zip(MART_NAMES, MART_KEYS, strict=True)
+        if any(name in marts for marts in SUITE_READS[suite].values())
+    ]
+
+
+def _mart_results(
+    outcomes: list[SuiteOutcome], suite: str, *, blocking: bool = True
+) -> Iterator[dg.AssetCheckResult]:
+    """The suite's validation as each mart's check result: the expectations that read that mart."""
+    for name, key in zip(MART_NAMES, MART_KEYS, strict=True):
+        rules = {rule for rule, marts in SUITE_READS[suite].items() if name in marts}
+        if rules:
+            yield check_result(
+                [o.only(rules) for o in outcomes],
+                suite=suite,
+                blocking=blocking,
+                asset_key=key,
+                check_name=f"gx_{suite}",
+            )
+
+
+# suite -> expectation -> the marts it reads (its SQL's tables, else the batch's).
+SUITE_READS = {suite: tables_read(load_suite_spec(suite), "marts") for suite in ("marts", "warnings")}
+
+
+@dg.multi_asset_check(
     name="gx_marts",
-    blocking=True,
-    pool=WAREHOUSE_POOL,
-    additional_deps=[k for k in MART_KEYS if k != PROVINCE],
-    description=(
-        "GX suite expectations/marts.json over every mart: ranges, nesting, every level adding up to "
-        "the one above, cohorts to regencies, one row per key. Blocks publishing."
+    specs=_per_mart(
+        "marts",
+        "GX suite expectations/marts.json, the expectations that read this mart: ranges, nesting, each "
+        "level adding up to the one above, cohorts to regencies, one row per key. Blocks publishing.",
+        blocking=True,
     ),
+    pool=WAREHOUSE_POOL,
+    description="GX suite expectations/marts.json, validated once over every mart, reported on each.",
 )
-def gx_marts(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
+def gx_marts(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> Iterator[dg.AssetCheckResult]:
     outcome = run_suite(ktp.settings, "marts", asset="marts", run_id=context.run.run_id)
-    return check_result([outcome], suite="marts")
+    yield from _mart_results([outcome], "marts")
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["marts", "coverage_district"]),
+@dg.multi_asset_check(
     name="gx_warnings",
-    blocking=False,
-    pool=WAREHOUSE_POOL,
-    additional_deps=[dg.AssetKey(["marts", "coverage_regency"])],
-    description=(
-        "GX suite expectations/warnings.json (reported, never blocking): outlier changes per district "
-        "since the previous snapshot, registry population against Dukcapil's published figures."
+    specs=_per_mart(
+        "warnings",
+        "GX suite expectations/warnings.json (reported, never blocking), the expectations that read this "
+        "mart: outlier changes per district since the previous snapshot, registry population against "
+        "Dukcapil's published figures per regency.",
+        blocking=False,
     ),
+    pool=WAREHOUSE_POOL,
+    description="GX suite expectations/warnings.json, per snapshot, reported on the marts it reads.",
 )
-def gx_warnings(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.AssetCheckResult:
+def gx_warnings(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> Iterator[dg.AssetCheckResult]:
     settings = ktp.settings
     with connect(settings, read_only=True) as conn:
         snapshots = [
@@ -188,4 +225,4 @@ def gx_warnings(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.
     outcomes = run_suites(
         settings, "warnings", [(s, None) for s in snapshots], asset="marts", run_id=context.run.run_id
     )
-    return check_result(outcomes, suite="warnings", blocking=False)
+    yield from _mart_results(outcomes, "warnings", blocking=False)

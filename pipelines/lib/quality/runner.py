@@ -13,7 +13,8 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -80,6 +81,10 @@ class SuiteOutcome:
     @property
     def warnings(self) -> list[ExpectationOutcome]:
         return [e for e in self.expectations if e.severity == "warning" and not e.success]
+
+    def only(self, rules: Collection[str]) -> SuiteOutcome:
+        """The same validation, reduced to the expectations named: what one of the tables it read gets."""
+        return replace(self, expectations=tuple(e for e in self.expectations if e.rule in rules))
 
     def outcome(self, rule: str) -> ExpectationOutcome:
         return next(e for e in self.expectations if e.rule == rule)

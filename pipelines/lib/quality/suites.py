@@ -14,6 +14,7 @@ Cross-table SQL names its tables (`ingest.files`, `marts.coverage_village`) rath
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,18 @@ class SuiteSpec:
     scope: tuple[str, ...]
     batch_query: str
     expectations: tuple[dict[str, Any], ...]
+
+
+def tables_read(spec: SuiteSpec, schema: str) -> dict[str, frozenset[str]]:
+    """rule -> the tables of `schema` the expectation reads: those its own SQL names, else (a column
+    expectation) those of the suite's batch. What a check on each table reports (defs/quality/checks.py)."""
+    named = re.compile(rf"\b{re.escape(schema)}\.(\w+)")
+    batch = frozenset(named.findall(spec.batch_query))
+    reads = {}
+    for exp in spec.expectations:
+        own = {t for key in SQL_KWARGS for t in named.findall(_sql(exp.get("kwargs", {}).get(key)) or "")}
+        reads[exp["meta"]["rule"]] = frozenset(own) or batch
+    return reads
 
 
 def _sql(value: Any) -> Any:

@@ -26,8 +26,8 @@ _STAGES = {
     "dbt_marts": "dbt build",
     "ingest__files_gx_ingested_file": "checks: files",
     "ingest__files_gx_snapshot": "checks: snapshots",
-    "marts__coverage_province_gx_marts": "checks: marts",
-    "marts__coverage_district_gx_warnings": "warnings",
+    "gx_marts": "checks: marts",
+    "gx_warnings": "warnings",
     "published": "publication",
     "audit_reports": "audit reports",
 }
