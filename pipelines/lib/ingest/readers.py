@@ -13,16 +13,19 @@ import datetime as dt
 import io
 import math
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineWorkbook
 
 from pipelines.lib.ingest.contract import COLUMNS, IGNORED_COLUMNS, REQUIRED_COLUMNS
+from pipelines.lib.ingest.xlsx_bounds import MAX_CELL_CHARS, XlsxTooLarge, check_xlsx
 from pipelines.lib.masking import mask_value, scrub_digits
 
 # Every module a reader needs is imported with this one: files land on threads while the main thread
@@ -39,6 +42,8 @@ _IDENTIFIER_COLUMNS = {"NIK", "NO_KK"}
 _COLUMN_COUNT = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)")
 _NO_LINE_BREAKS = "fields may not; save the file without line breaks inside cells"
 _ROW_PROBLEM = re.compile(r"Row #(\d+): ([^:]*)")
+# What a calamine message quotes: `…`, '…' or "…".
+_QUOTED = re.compile(r"`[^`]*`?|'[^']*'|\"[^\"]*\"")
 
 
 class ExtractError(Exception):
@@ -274,7 +279,22 @@ def _xlsx_cell_text(value: object, column: str) -> str | None:
     return str(value)
 
 
+def _xlsx_problem(error: BaseException) -> str:
+    """Calamine's words without what they quote: an ill-formed cell is quoted whole ("unrecognized entity
+    `&Siti … 6501…;`"), and a cell holds a name or a NIK."""
+    message = _QUOTED.sub("[…]", str(error).splitlines()[0] if str(error) else "")
+    return f"not a readable XLSX spreadsheet ({type(error).__name__}: {scrub_digits(message)[:200]})"
+
+
 def _read_xlsx(path: Path) -> ExtractTable:
+    # The sheet's extent and longest text first: calamine would allocate whatever a stray cell asks
+    # for, and abort the process when it cannot (xlsx_bounds.py).
+    try:
+        check_xlsx(path)
+    except XlsxTooLarge as e:
+        raise ExtractError(str(e)) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ElementTree.ParseError, KeyError, OSError) as e:
+        raise ExtractError(_xlsx_problem(e)) from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         if not workbook.sheet_names:
@@ -282,8 +302,11 @@ def _read_xlsx(path: Path) -> ExtractTable:
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except ExtractError:
         raise
-    except (CalamineError, ValueError, OSError, Exception) as e:  # calamine raises several types
-        raise ExtractError(f"not a readable XLSX spreadsheet: {e}") from e
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as e:  # noqa: BLE001 - calamine's Rust panics arrive as PanicException(BaseException)
+        # `from None`: the cause would carry calamine's words, quoted cell and all, into the run log.
+        raise ExtractError(_xlsx_problem(e)) from None
     if not rows:
         raise ExtractError("empty file: the first sheet has no header row")
     header = ["" if v is None else str(v) for v in rows[0]]
@@ -306,5 +329,8 @@ def _read_xlsx(path: Path) -> ExtractTable:
         else:
             columns[name] = pa.array([_xlsx_cell_text(v, name) for v in cells], type=pa.string())
     present = list(columns)
+    longest = max((pc.max(pc.utf8_length(c)).as_py() or 0 for c in columns.values()), default=0)
+    if longest > MAX_CELL_CHARS:
+        raise ExtractError(f"a cell holds {longest:,} characters, more than Excel's {MAX_CELL_CHARS:,}")
     batch = _numbered(pa.RecordBatch.from_arrays(list(columns.values()), names=present), present, 1)
     return ExtractTable(present, "xlsx", None, None, [h.strip() for h in header], lambda: iter([batch]))
