@@ -46,6 +46,14 @@ def test_a_run_killed_between_landing_and_judging_is_finished_by_the_next(ktp_en
     write_snapshot(ktp_env.raw_dir, S1)
     killed = _pipeline_process(ktp_env, fault="after_landing")
     assert killed.returncode == EXIT_CODE, killed.stdout[-2000:] + killed.stderr[-2000:]
+    # What the killed run left says it did not finish, not what the run before it did.
+    summary = json.loads((ktp_env.reports_dir / "last_run.json").read_text(encoding="utf-8"))
+    assert summary["ok"] is False and summary["finished_at"] == ""
+    assert [p["message"] for p in summary["problems"]] == [
+        "did not finish: the process stopped before saying how the run ended (see last_run.log)"
+    ]
+    log = (ktp_env.reports_dir / "last_run.log").read_text(encoding="utf-8")
+    assert "run started (pid " in log.splitlines()[0]
     assert len(list(ktp_env.landing_dir.glob("snapshot_date=2026-*/regency_code=*/file.parquet"))) == 5
     assert not ktp_env.warehouse.exists()  # nothing was judged
 
@@ -60,6 +68,8 @@ def test_a_run_killed_between_landing_and_judging_is_finished_by_the_next(ktp_en
     write_csv(ktp_env.raw_dir / S1 / "6503_extract.csv", people("6503", 9, start_serial=201))
     killed = _pipeline_process(ktp_env, fault="landing_before_record")
     assert killed.returncode == EXIT_CODE
+    # The run before it published; the summary now says this one did not finish.
+    assert json.loads((ktp_env.reports_dir / "last_run.json").read_text(encoding="utf-8"))["ok"] is False
     outcome = run(ktp_env)
     assert outcome.ok, outcome.problems
     assert outcome.files_loaded == 1

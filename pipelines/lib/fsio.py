@@ -17,6 +17,22 @@ def sha256_of(path: Path) -> str:
 
 
 @contextmanager
+def pinned(path: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """The file as it is when the block starts, whatever later happens to its name, and its stat.
+
+    An open descriptor holds the file, and /proc/self/fd/N opens that same file again for each reader
+    (Linux), so a file renamed over `path` while the block runs changes nothing read through the path
+    yielded. Without /proc it is `path` itself, and the caller's stat comparison is what is left.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        held = Path(f"/proc/self/fd/{fd}")
+        yield (held if held.exists() else path), os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path for the block to create (a file, a symlink); when the block ends it replaces
     `path` in one rename, and when the block raises it is removed and `path` is left as it was.

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.lib.faults import fault_point
-from pipelines.lib.fsio import atomic_path, sha256_of
+from pipelines.lib.fsio import atomic_path, pinned, sha256_of
 from pipelines.lib.ingest.contract import COLUMNS, REGENCIES, dotted_regency
 from pipelines.lib.ingest.discovery import Extract, Inventory, RejectedFile, partition_key
 from pipelines.lib.ingest.readers import ROW_COLUMN, ExtractError, read_extract
@@ -225,14 +225,26 @@ def land_extract(
         return Landed(
             snapshot, extract.regency_code, extract.source_file, same, "unchanged", rows=record["rows_landed"]
         )
-    digest = sha256_of(extract.path)
-    rows_path = part / f"rows-{digest[:16]}.parquet"
+    # The file is held open from its hash to its last row: one renamed over it meanwhile lands next run,
+    # and the rows landed are exactly those of the bytes the recorded sha256 names.
+    digest = None
     try:
-        parsed = read_extract(extract.path)
-        rows = _write_rows(parsed, rows_path, extract.source_file, digest)
+        with pinned(extract.path) as (held, stat):
+            digest = sha256_of(held)
+            rows_path = part / f"rows-{digest[:16]}.parquet"
+            try:
+                parsed = read_extract(held, name=extract.path.name)
+                rows = _write_rows(parsed, rows_path, extract.source_file, digest)
+                if _changed(held, stat):
+                    raise ExtractError(
+                        "the file changed while it was being landed: it lands on the next run, once it "
+                        "has stopped changing"
+                    )
+            except BaseException:
+                rows_path.unlink(missing_ok=True)
+                raise
     except (ExtractError, OSError) as e:
         problem = str(e) if isinstance(e, ExtractError) else f"cannot read the file: {e}"
-        rows_path.unlink(missing_ok=True)
         return refuse(
             landing,
             extract.snapshot,
@@ -274,6 +286,12 @@ def land_extract(
             "columns_found": len(parsed.columns_found),
         },
     )
+
+
+def _changed(held: Path, before: os.stat_result) -> bool:
+    """Written to in place while it was read (a rename over it does not touch the file held)."""
+    after = held.stat()
+    return (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
 
 
 def _write_rows(parsed, path: Path, source_file: str, digest: str) -> int:

@@ -82,8 +82,9 @@ class ExtractTable:
         return self.table.num_rows
 
 
-def read_extract(path: Path) -> ExtractTable:
-    suffix = path.suffix.lower()
+def read_extract(path: Path, *, name: str | None = None) -> ExtractTable:
+    """The file at `path`, read as its `name` (default: the path's) says: .csv or .xlsx."""
+    suffix = Path(name or path.name).suffix.lower()
     if path.stat().st_size == 0:
         raise ExtractError("empty file (0 bytes)")
     if suffix == ".xlsx":

@@ -25,7 +25,7 @@ from pipelines.lib.publish import report_stamp
 from pipelines.lib.quality.context import import_gx_in_background
 from pipelines.lib.quality.standing_warnings import standing_warnings
 from pipelines.lib.runs import run_log, up_to_date
-from pipelines.lib.runs.outcome import Problem, RunOutcome, write_report
+from pipelines.lib.runs.outcome import Problem, RunOutcome, unfinished, write_report
 from pipelines.lib.runs.progress import Progress, RunFollower
 from pipelines.lib.settings import REPO_ROOT, Settings
 from pipelines.lib.warehouse import connect
@@ -80,6 +80,9 @@ def run_pipeline(
     <reports>/last_run.json.
     """
     progress = progress or Progress(quiet=True)
+    # Before any work: a run that dies without a word (killed, out of memory, a library that aborts the
+    # process) must not leave the previous run's summary saying all went well. The run's end replaces it.
+    write_report(settings, unfinished())
     try:
         outcome = _run_pipeline(settings, instance, publish=publish, progress=progress)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -136,6 +137,20 @@ def _check_problems(result: dg.ExecutionResult) -> tuple[list[Problem], list[Pro
             continue
         severity.append(Problem("check", where, (evaluation.description or "check failed").strip()))
     return blocking, warnings
+
+
+def unfinished() -> RunOutcome:
+    """What last_run.json says while a run works, and still says if its process dies before the end."""
+    return RunOutcome(
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        problems=[
+            Problem(
+                "run",
+                "this run",
+                "did not finish: the process stopped before saying how the run ended (see last_run.log)",
+            )
+        ],
+    )
 
 
 def report_path(settings: Settings) -> Path:

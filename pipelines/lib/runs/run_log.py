@@ -11,8 +11,10 @@ is masked again on its way into the file.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -31,10 +33,12 @@ def log_path(settings: Settings) -> Path:
 
 
 def start(settings: Settings) -> Path:
-    """An empty log for this run: the file holds one run, as last_run.json does."""
+    """A new log for this run (the file holds one run, as last_run.json does), opened with a line that
+    is the whole log when the process died before anything else was written."""
     path = log_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("", encoding="utf-8")
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
+    path.write_text(f"{started} - ktp - INFO - run started (pid {os.getpid()})\n", encoding="utf-8")
     return path
 
 
