@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from pipelines.lib.engines import check_engine
 from pipelines.lib.masking import scrub_digits
 from pipelines.lib.out_of_memory import advice, is_out_of_memory
 from pipelines.lib.runs import preflight, run_log
 from pipelines.lib.runs.headless import dagster_instance, run_pipeline
-from pipelines.lib.runs.outcome import report_path
+from pipelines.lib.runs.outcome import RunOutcome, report_path
 from pipelines.lib.runs.progress import Progress
 from pipelines.lib.runs.run_lock import RunLockTimeout, run_lock
+from pipelines.lib.runs.terminal import one_line
 from pipelines.lib.settings import ConfigError, Settings
 
 # Exit statuses: 0 published (or nothing changed), 1 not published, 2 a setting cannot be used,
@@ -75,16 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         preflight.check_writable(settings)
     except (ConfigError, preflight.NotWritable) as e:
         # Before anything is read or written: one line, and a status of its own.
-        print(f"configuration error: {e}", file=sys.stderr)
+        say(f"configuration error: {e}", sys.stderr)
         return CONFIG_ERROR
     try:
         # Before the nothing-changed check too: it reads what another run may be half-way through.
-        with run_lock(settings, settings.lock_wait_seconds, say=lambda line: print(line, flush=True)):
+        with run_lock(settings, settings.lock_wait_seconds, say=say):
             # Before landing: a run that cannot build must not land either, or it would half-run.
             try:
                 preflight.check_warehouse_free(settings)
             except preflight.Unopenable as e:
-                print(f"configuration error: {e}", file=sys.stderr)
+                say(f"configuration error: {e}", sys.stderr)
                 return CONFIG_ERROR
             log = run_log.start(settings)
             try:
@@ -97,43 +99,54 @@ def main(argv: list[str] | None = None) -> int:
                 first = scrub_digits((str(e).strip().splitlines() or [type(e).__name__])[0])
                 if is_out_of_memory(str(e)):
                     first = advice("the run")
-                print(f"RUN FAILED: {first} (trace in {log})", file=sys.stderr)
+                say(f"RUN FAILED: {first} (trace in {log})", sys.stderr)
                 return 1
     except (RunLockTimeout, preflight.WarehouseBusy) as e:
-        print(f"not started: {e}", file=sys.stderr)
+        say(f"not started: {e}", sys.stderr)
         return BUSY
+    return report(settings, outcome, log)
+
+
+def say(text: str, stream=None) -> None:
+    """One line on the console: what it quotes (file names, paths) cannot break it or steer the terminal."""
+    print(one_line(text), file=stream or sys.stdout, flush=True)
+
+
+def report(settings: Settings, outcome: RunOutcome, log: Path, out=None, err=None) -> int:
+    """The run's summary in lines, and its exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
     held = preflight.opened_during_run(
         settings.warehouse, [p.message for p in outcome.problems], published=outcome.published
     )
     if held is not None:
-        print(f"not finished: {held} (run log: {log})", file=sys.stderr)
+        say(f"not finished: {held} (run log: {log})", err)
         return BUSY
     summary = report_path(settings)
-    print(f"snapshots: {', '.join(outcome.snapshots) or '-'}")
-    print(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}")
+    say(f"snapshots: {', '.join(outcome.snapshots) or '-'}", out)
+    say(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}", out)
     for folder in outcome.folders_ignored:
-        print(f"IGNORED  {settings.raw_dir}/{folder}")
+        say(f"IGNORED  {settings.raw_dir}/{folder}", out)
     for dropped in outcome.files_dropped:
-        print(f"DROPPED  {dropped}: no longer in {settings.raw_dir}, its rows left the warehouse")
+        say(f"DROPPED  {dropped}: no longer in {settings.raw_dir}, its rows left the warehouse", out)
     for w in outcome.warnings:
-        print(f"WARNING  {w.stage:8} {w.what}: {w.message}")
+        say(f"WARNING  {w.stage:8} {w.what}: {w.message}", out)
     for p in outcome.problems:
-        print(f"FAILED   {p.stage:8} {p.what}: {p.message}")
+        say(f"FAILED   {p.stage:8} {p.what}: {p.message}", out)
     docs = settings.reports_dir / "data_docs" / "index.html"
     if docs.is_file():  # no check ran yet on a new deployment that stopped before them
-        print(f"validation report: {docs}")
+        say(f"validation report: {docs}", out)
     coverage = settings.publish_dir / "report" / "index.html"
     if coverage.is_file():  # the current publication's, whether this run published or found it current
-        print(f"coverage report: {coverage}")
-    print(f"run summary: {summary}")
-    print(f"run log: {log}")
+        say(f"coverage report: {coverage}", out)
+    say(f"run summary: {summary}", out)
+    say(f"run log: {log}", out)
     if outcome.up_to_date:
-        print(f"nothing changed since the current publication in {settings.publish_dir}")
+        say(f"nothing changed since the current publication in {settings.publish_dir}", out)
         return 0
     if outcome.ok:
-        print(f"published to {settings.publish_dir}")
+        say(f"published to {settings.publish_dir}", out)
         return 0
-    print("NOT PUBLISHED: the previous publication (if any) is unchanged", file=sys.stderr)
+    say("NOT PUBLISHED: the previous publication (if any) is unchanged", err)
     return 1
 
 

@@ -19,6 +19,7 @@ from typing import TextIO
 import dagster as dg
 
 from pipelines.lib.runs.outcome import INVENTORY, LANDED
+from pipelines.lib.runs.terminal import one_line
 
 # Step keys of the build's Dagster runs, as a person names the stage.
 _STAGES = {
@@ -63,6 +64,7 @@ class Progress:
     def line(self, text: str) -> None:
         if self.quiet:
             return
+        text = one_line(text)  # file names come from the offices: no line break, no escape sequence
         with self._lock:
             if self._bar is not None:
                 self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
