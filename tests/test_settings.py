@@ -210,6 +210,27 @@ def test_a_warehouse_named_like_a_schema_is_refused_in_one_line(tmp_path: Path):
     )
 
 
+@pytest.mark.parametrize(
+    ("var", "folder", "shown"),
+    [
+        ("KTP_WAREHOUSE", "o'brien", "'"),
+        ("KTP_WAREHOUSE", "run[1]", "[ ]"),
+        ("KTP_PUBLISH_DIR", "pub*", "*"),
+        ("KTP_REPORTS_DIR", "r{a,b}", "{ }"),
+        ("KTP_WAREHOUSE", "a\nb", "\\n"),
+    ],
+)
+def test_a_path_sql_or_a_file_pattern_would_read_as_syntax_is_refused_by_name(tmp_path, var, folder, shown):
+    """A quote ended dbt's SQL literal after landing; `[1]` made its glob read another warehouse's files."""
+    path = tmp_path / folder / ("ktp.duckdb" if var == "KTP_WAREHOUSE" else "out")
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({var: str(path)})
+    message = str(refused.value)
+    assert message.startswith(f"{var}={str(path)!r}: a path without {shown}: ") and "\n" not in message
+    # any name in the raw directory: Python lists and opens it, no SQL sees it
+    assert Settings.from_env({"KTP_RAW_DIR": str(tmp_path / folder)}).raw_dir == tmp_path / folder
+
+
 def test_settings_are_immutable_and_hashable():
     settings = Settings.from_env({"KTP_OUTLIER_Z": "4"})
     with pytest.raises(ValueError):
@@ -238,6 +259,25 @@ def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_pa
         "configuration error: KTP_MAX_REJECT_RATE='5': a fraction in [0, 1], e.g. 0.05 for 5 %"
     ]
     assert list(tmp_path.iterdir()) == []  # no warehouse, landing, publication or report
+
+
+def test_a_warehouse_path_with_a_pattern_in_it_stops_the_run_before_any_work(tmp_path: Path):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "KTP_RAW_DIR": str(REPO_ROOT / "data" / "raw"),
+        "KTP_WAREHOUSE": str(tmp_path / "w[1]" / "ktp.duckdb"),
+        "KTP_PUBLISH_DIR": str(tmp_path / "published"),
+        "KTP_REPORTS_DIR": str(tmp_path / "reports"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "pipelines", "run"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    (line,) = run.stderr.strip().splitlines()
+    warehouse = tmp_path / "w[1]" / "ktp.duckdb"
+    assert line.startswith(f"configuration error: KTP_WAREHOUSE='{warehouse}': a path without [ ]")
+    assert list(tmp_path.iterdir()) == []  # nothing landed, built or published
 
 
 def test_help_runs_nothing_and_an_option_wins_over_its_variable(tmp_path: Path):

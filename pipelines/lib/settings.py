@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -53,6 +54,10 @@ _WHOLE = "a whole number, at least 1"
 _MEMORY = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]I?)?B", re.IGNORECASE)
 _MEMORY_FLOOR_MB = 256  # below this DuckDB fails part-way at Kaltara's size, with an error instead
 _BYTES = TypeAdapter(ByteSize)
+
+
+# Characters of a path that SQL or a file pattern would read as syntax, and control characters.
+_UNSAFE_IN_PATHS = re.compile(r"['\"\[\]*?{}\\\x00-\x1f\x7f]")
 
 
 class ConfigError(ValueError):
@@ -162,6 +167,25 @@ class Settings(BaseModel):
         # abspath, not resolve(): the publication directory is a symlink swapped on every release, and
         # resolving it would pin one release.
         return Path(os.path.abspath(Path.cwd() / path.expanduser()))
+
+    @field_validator("warehouse", "publish_dir", "reports_dir")
+    @classmethod
+    def _plain_path(cls, path: Path, info: ValidationInfo) -> Path:
+        # These paths reach SQL string literals and file patterns (dbt's sources glob the landing beside
+        # the warehouse; read_parquet and COPY ... TO the publication and the reports): a quote ends the
+        # literal, and [1] or * make the path a pattern that can match another warehouse's files, even
+        # quoted. Refused before any work rather than escaped in every place. (The raw directory is
+        # only listed and opened by Python: any name is fine there.)
+        found = sorted(set(_UNSAFE_IN_PATHS.findall(str(path))))
+        if found:
+            shown = " ".join(c if c.isprintable() else repr(c)[1:-1] for c in found)
+            raise ConfigError(
+                "KTP_" + info.field_name.upper(),
+                str(path),
+                f"a path without {shown}: SQL and file patterns would take it for syntax (quotes, "
+                "[ ] * ? { }, backslashes and control characters are refused); choose another folder",
+            )
+        return path
 
     @field_validator("warehouse")
     @classmethod
