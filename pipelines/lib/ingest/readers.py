@@ -34,6 +34,10 @@ for _codec in ("utf-8-sig", "cp1252"):
     codecs.lookup(_codec)
 
 ROW_COLUMN = "_row"
+# Bounds no real extract reaches (the contract's header is ~20 names, a few hundred characters; SIAK's
+# full export ~100): past them a CSV is refused before its header is read whole.
+MAX_HEADER_CHARS = 65_536
+MAX_COLUMNS = 1_024
 _CHUNK_BYTES = 8 << 20
 # Bytes that Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor Windows-1252.
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
@@ -176,8 +180,16 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
 
 
 def _first_line(path: Path, encoding: str) -> str:
+    """The header line, read no further than MAX_HEADER_CHARS: a file of one 200 MB line, or a header
+    of millions of empty columns, is refused before it is held in memory."""
     with path.open("r", encoding=encoding, newline="") as f:
-        return f.readline()
+        line = f.readline(MAX_HEADER_CHARS + 1)
+    if len(line) > MAX_HEADER_CHARS:
+        raise ExtractError(
+            f"the header line is longer than {MAX_HEADER_CHARS:,} characters (the contract's columns "
+            "take a few hundred): the file has no line breaks, or its first line is not a header"
+        )
+    return line
 
 
 def _detect_delimiter(header_line: str) -> str:
@@ -195,6 +207,8 @@ def _read_csv(path: Path) -> ExtractTable:
         raise ExtractError("empty file: no header row")
     delimiter = _detect_delimiter(header_line)
     header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
+    if len(header) > MAX_COLUMNS:
+        raise ExtractError(f"the header has {len(header):,} columns, at most {MAX_COLUMNS:,}")
     positions = _normalise_header(header)
     present = [c for c in COLUMNS if c in positions]
     read_options = pacsv.ReadOptions(
