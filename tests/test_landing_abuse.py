@@ -1,5 +1,7 @@
-"""A file that changes while it lands: the rows landed are those of the bytes the recorded sha256 names.
+"""Landing under a careless or hostile office: files that change while they land, and a flood of files
+for one regency.
 
+A file that changes while it lands: the rows landed are those of the bytes the recorded sha256 names.
 The office's copy job renames a new version over the file, or writes into it, at the worst moment:
 right after landing has hashed it. The attack is real (a rename or a write on disk); only its moment is
 chosen, by running it as soon as landing's own sha256_of has returned.
@@ -89,3 +91,14 @@ def test_the_format_comes_from_the_files_name_not_the_path_it_is_read_through(tm
     write_csv(raw / S1 / f"6501_bulungan{suffix}", people("6501", 5))
     (result,), _ = land_all(tmp_path / "landing", scan(raw))
     assert result.status == "landed" and result.details["format"] == "csv"
+
+
+def test_thousands_of_files_for_one_regency_are_refused_in_lines_that_do_not_grow(tmp_path):
+    raw = tmp_path / "raw" / S1
+    raw.mkdir(parents=True)
+    for i in range(3_000):
+        (raw / f"6501_copy_{i:04d}.csv").write_bytes(b"NIK;NAMA_LGKP\n")
+    inventory = scan(tmp_path / "raw")
+    assert inventory.extracts == [] and len(inventory.rejected) == 3_000
+    messages = {r.problem for r in inventory.rejected}
+    assert messages == {"regency 6501 sent more than one file for this snapshot (3,000 files); keep one"}
