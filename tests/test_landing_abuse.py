@@ -102,3 +102,24 @@ def test_thousands_of_files_for_one_regency_are_refused_in_lines_that_do_not_gro
     assert inventory.extracts == [] and len(inventory.rejected) == 3_000
     messages = {r.problem for r in inventory.rejected}
     assert messages == {"regency 6501 sent more than one file for this snapshot (3,000 files); keep one"}
+
+
+@pytest.mark.parametrize("kind", ["folder", "named pipe"])
+def test_something_not_a_file_named_like_an_extract_is_said_for_what_it_is(tmp_path, kind):
+    raw = tmp_path / "raw"
+    extract = write_csv(raw / S1 / "6501_bulungan.csv", people("6501", 5))
+    (first,), _ = land_all(tmp_path / "landing", scan(raw))
+    assert first.status == "landed"
+
+    extract.unlink()
+    if kind == "folder":
+        extract.mkdir()
+    else:
+        os.mkfifo(extract)
+    (archive := raw / S1 / "6501_archive").mkdir()  # a folder not named like an extract: left alone
+    (archive / "old.csv").write_text("x", encoding="utf-8")
+    results, dropped = land_all(tmp_path / "landing", scan(raw))
+    assert dropped == []  # not "no longer in raw"
+    (refused,) = results
+    assert refused.status == "refused" and refused.source_file == f"{S1}/6501_bulungan.csv"
+    assert refused.error == f"not a file but a {kind}: send the extract as a file"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -87,6 +88,17 @@ def _snapshot_date(name: str) -> date | None:
         return None
 
 
+def _kind(path: Path) -> str:
+    mode = path.lstat().st_mode
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")]
+    kinds += [
+        (stat.S_ISLNK, "a link to nothing readable"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+    ]
+    return next((what for test, what in kinds if test(mode)), "not a file")
+
+
 def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
     """List every regency file of every snapshot folder; anything else in a snapshot folder is rejected.
 
@@ -108,7 +120,15 @@ def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
             ignored.append(f"{snap_dir.name}: {why} (YYYY-MM-DD), not read")
             continue
         by_regency: dict[str, list[Path]] = {}
-        files = sorted(p for p in snap_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+        entries = sorted(p for p in snap_dir.iterdir() if not p.name.startswith("."))
+        files = [p for p in entries if p.is_file()]
+        # A folder, a named pipe or a socket named like an extract (6501_bulungan.csv) is said for what
+        # it is, not taken for a file that left: its regency's rows were dropped as "no longer in raw".
+        rejected += [
+            RejectedFile(snapshot, p, raw_dir, f"not a file but {_kind(p)}: send the extract as a file")
+            for p in entries
+            if not p.is_file() and REGENCY_PREFIX.match(p.name) and p.suffix.lower() in ACCEPTED_SUFFIXES
+        ]
         if snapshot > today:
             future = (
                 f"snapshot {snapshot.isoformat()} is after today ({today.isoformat()}): "
