@@ -101,7 +101,10 @@ def test_thousands_of_files_for_one_regency_are_refused_in_lines_that_do_not_gro
     inventory = scan(tmp_path / "raw")
     assert inventory.extracts == [] and len(inventory.rejected) == 3_000
     messages = {r.problem for r in inventory.rejected}
-    assert messages == {"regency 6501 sent more than one file for this snapshot (3,000 files); keep one"}
+    assert messages == {
+        "regency 6501 sent more than one file for this snapshot (6501_copy_0000.csv, 6501_copy_0001.csv, "
+        "6501_copy_0002.csv, 6501_copy_0003.csv, 6501_copy_0004.csv and 2,995 more)"
+    }
 
 
 @pytest.mark.parametrize("kind", ["folder", "named pipe"])

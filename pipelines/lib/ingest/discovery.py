@@ -13,6 +13,7 @@ from pipelines.lib.ingest.contract import REGENCIES, dotted_regency
 SNAPSHOT_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REGENCY_PREFIX = re.compile(r"^(\d{4})")
 ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
+_NAMES_SHOWN = 5  # of several files claiming one regency
 
 
 @dataclass(frozen=True)
@@ -157,12 +158,11 @@ def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
             by_regency.setdefault(m.group(1), []).append(path)
         for regency4, paths in sorted(by_regency.items()):
             if len(paths) > 1:
-                # Counted, not listed: each file's own line names it, and a list in every line grew
-                # with the square of the files (5,000 files: 140 KB a line, 1.9 GB in all).
-                problem = (
-                    f"regency {regency4} sent more than one file for this snapshot ({len(paths):,} files); "
-                    "keep one"
-                )
+                # The regency's one refusal names its files, the first few only: a list of every name
+                # in every file's line grew with the square of the files (5,000: 140 KB a line, 1.9 GB).
+                shown = ", ".join(p.name for p in paths[:_NAMES_SHOWN])
+                more = f" and {len(paths) - _NAMES_SHOWN:,} more" if len(paths) > _NAMES_SHOWN else ""
+                problem = f"regency {regency4} sent more than one file for this snapshot ({shown}{more})"
                 rejected += [RejectedFile(snapshot, p, raw_dir, problem) for p in paths]
                 continue
             extracts.append(Extract(snapshot, regency4, paths[0], raw_dir))
