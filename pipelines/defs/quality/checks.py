@@ -155,6 +155,10 @@ def gx_snapshot(context: dg.AssetCheckExecutionContext, ktp: KtpSettings) -> dg.
     return check_result(outcomes, suite="snapshot")
 
 
+# suite -> expectation -> the marts it reads (its SQL's tables, else the batch's).
+SUITE_READS = {suite: tables_read(load_suite_spec(suite), "marts") for suite in ("marts", "warnings")}
+
+
 def _per_mart(suite: str, description: str, *, blocking: bool) -> list[dg.AssetCheckSpec]:
     """One check named for the suite on each mart it reads, where a reader of that mart looks for it."""
     return [
@@ -178,10 +182,6 @@ def _mart_results(
                 asset_key=key,
                 check_name=f"gx_{suite}",
             )
-
-
-# suite -> expectation -> the marts it reads (its SQL's tables, else the batch's).
-SUITE_READS = {suite: tables_read(load_suite_spec(suite), "marts") for suite in ("marts", "warnings")}
 
 
 @dg.multi_asset_check(

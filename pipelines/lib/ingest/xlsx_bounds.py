@@ -1,7 +1,7 @@
 """What an XLSX may ask of the reader, measured before python-calamine opens it.
 
 Calamine lays a sheet out as a dense grid from A1 to its last cell, whatever lies between: one stray
-cell at XFD1048576 (Excel's last) asks for about 700 GB and the process aborts with no word of the file,
+cell at XFD1048576 (Excel's last) asks for 512 GiB and the process aborts with no word of the file,
 and a cell reference past Excel's last row does the same. It also reads every cell whole, so one cell
 of 500 MB is 500 MB of memory before any row rule sees it. So the sheet's XML is read first, as a stream
 of decompressed chunks in memory that does not grow with the file: where its cells reach, and how long
@@ -49,8 +49,8 @@ class XlsxTooLarge(ValueError):
 
 @dataclass(frozen=True)
 class SheetExtent:
-    """How far calamine's grid may reach, at most: a sheet within column Z counts as Z wide, and a narrow
-    sheet is allowed Excel's every row without reading them)."""
+    """How far calamine's grid may reach, at most. A sheet within column Z counts as 26 columns wide, and
+    a sheet of at most _NARROW columns as reaching Excel's last row: its rows are not counted."""
 
     last_row: int
     last_column: int
