@@ -4,46 +4,17 @@ with the abuse: a header of millions of empty columns (80 s and 3.1 GB before), 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from pipelines.lib.ingest.readers import ExtractError, read_extract
-from pipelines.lib.settings import REPO_ROOT
 from tests.support.extracts import HEADER
-
-_READ = """
-import json, re, sys
-from pathlib import Path
-from pipelines.lib.ingest.readers import ExtractError, read_extract
-try:
-    said = "read %d rows" % read_extract(Path(sys.argv[1])).rows
-except ExtractError as e:
-    said = "refused: %s" % e
-peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) // 1024
-print(json.dumps({"said": said, "peak_mib": peak}))
-"""
-
-
-def _read_in_child(path: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _READ, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr[-800:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+from tests.support.reading import read_in_child
 
 
 def test_a_header_of_five_million_empty_columns_is_refused_in_bounded_memory(tmp_path):
     path = tmp_path / "6501_wide.csv"
     path.write_bytes(b"NIK;" + b";" * 5_000_000 + b"\n6501010101900001;\n")
-    child = _read_in_child(path)
+    child = read_in_child(path)
     assert child["said"].startswith("refused: the header line is longer than 65,536 characters"), child
     assert child["peak_mib"] < 300, child
 

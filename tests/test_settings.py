@@ -240,7 +240,8 @@ def test_settings_are_immutable_and_hashable():
     assert len({settings, Settings.from_env({"KTP_OUTLIER_Z": "5"})}) == 2
 
 
-def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_path: Path):
+def _run_on_the_sample(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess:
+    """`python -m pipelines run` on the shipped sample, writing under tmp_path; `settings` win."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
@@ -248,11 +249,15 @@ def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_pa
         "KTP_WAREHOUSE": str(tmp_path / "w" / "ktp.duckdb"),
         "KTP_PUBLISH_DIR": str(tmp_path / "published"),
         "KTP_REPORTS_DIR": str(tmp_path / "reports"),
-        "KTP_MAX_REJECT_RATE": "5",
+        **settings,
     }
-    run = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "pipelines", "run"], env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_path: Path):
+    run = _run_on_the_sample(tmp_path, KTP_MAX_REJECT_RATE="5")
     assert run.returncode == 2
     assert run.stdout == ""
     assert run.stderr.strip().splitlines() == [
@@ -262,20 +267,10 @@ def test_the_run_stops_with_one_line_and_status_2_before_writing_anything(tmp_pa
 
 
 def test_a_warehouse_path_with_a_pattern_in_it_stops_the_run_before_any_work(tmp_path: Path):
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "KTP_RAW_DIR": str(REPO_ROOT / "data" / "raw"),
-        "KTP_WAREHOUSE": str(tmp_path / "w[1]" / "ktp.duckdb"),
-        "KTP_PUBLISH_DIR": str(tmp_path / "published"),
-        "KTP_REPORTS_DIR": str(tmp_path / "reports"),
-    }
-    run = subprocess.run(
-        [sys.executable, "-m", "pipelines", "run"], env=env, capture_output=True, text=True, timeout=120
-    )
+    warehouse = tmp_path / "w[1]" / "ktp.duckdb"
+    run = _run_on_the_sample(tmp_path, KTP_WAREHOUSE=str(warehouse))
     assert run.returncode == 2 and run.stdout == ""
     (line,) = run.stderr.strip().splitlines()
-    warehouse = tmp_path / "w[1]" / "ktp.duckdb"
     assert line.startswith(f"configuration error: KTP_WAREHOUSE='{warehouse}': a path without [ ]")
     assert list(tmp_path.iterdir()) == []  # nothing landed, built or published
 

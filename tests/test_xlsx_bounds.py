@@ -7,10 +7,7 @@ which reports what it said and its peak memory: a reader without the bounds dies
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -19,28 +16,14 @@ import pytest
 from pipelines.lib.ingest.discovery import scan
 from pipelines.lib.ingest.landing import land_all
 from pipelines.lib.ingest.readers import ExtractError, read_extract
-from pipelines.lib.settings import REPO_ROOT
 from tests.support.extracts import HEADER, people, write_xlsx
+from tests.support.reading import read_in_child
 
 SHEET = "xl/worksheets/sheet1.xml"
 # Where the first person's name starts in the sheet openpyxl writes (inline strings).
 NAME_CELL = b'<c r="C2" t="inlineStr"><is><t>'
 NIK = "6501014107990001"
 NAME = "Siti Rahmawati"
-# A child that reads one file and says what came of it, with its peak memory in MiB: VmHWM, its own
-# (ru_maxrss would count the parent's, which Linux carries across fork and exec).
-_READ = """
-import json, re, sys
-from pathlib import Path
-from pipelines.lib.ingest.readers import ExtractError, read_extract
-try:
-    said = "read %d rows" % read_extract(Path(sys.argv[1])).rows
-except ExtractError as e:
-    said = "refused: %s" % e
-status = open("/proc/self/status").read()
-peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024
-print(json.dumps({"said": said, "peak_mib": peak}))
-"""
 
 
 def _valid(path: Path, rows: int = 3) -> Path:
@@ -76,19 +59,6 @@ def _stray_cell(ref: str):
     return add
 
 
-def _read_in_child(path: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _READ, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, f"the reader's process died ({done.returncode}): {done.stderr[-800:]}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.parametrize(
     ("ref", "expected"),
     [
@@ -100,7 +70,7 @@ def _read_in_child(path: Path) -> dict:
 )
 def test_a_stray_cell_far_from_the_data_is_refused_without_laying_out_the_grid(tmp_path, ref, expected):
     path = _rewritten(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_stray.xlsx", _stray_cell(ref))
-    child = _read_in_child(path)
+    child = read_in_child(path)
     assert child["said"].startswith("refused: ") and expected in child["said"], child
     assert child["peak_mib"] < 400, child  # the interpreter and pyarrow; no grid
 
@@ -131,7 +101,7 @@ def test_a_500_mb_cell_is_refused_before_it_is_read(tmp_path):
 
     path = _rewritten(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_cell.xlsx", huge_cell)
     assert path.stat().st_size < 2 << 20
-    child = _read_in_child(path)
+    child = read_in_child(path)
     assert child["said"] == "refused: a cell holds more than Excel's 32,767 characters", child
     assert child["peak_mib"] < 250, child
 
