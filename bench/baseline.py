@@ -131,7 +131,8 @@ def _read_file(conn: duckdb.DuckDBPyConnection, parts: dict, snapshot: str, code
         "snapshot": snapshot,
         "regency": dotted_regency(code),
         "kab": int(code[2:]),
-        "source_file": f"{snapshot}/{path.name}".replace("'", "''"),
+        # the contract's part of the name (pipelines/lib/ingest/discovery.py): snapshot, regency, format
+        "source_file": f"{snapshot}/{code}{path.suffix.lower()}",
         "path": str(path).replace("'", "''"),
     }
     if path.suffix.lower() == ".xlsx":

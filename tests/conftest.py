@@ -40,6 +40,7 @@ SLOW = frozenset(
     {
         "test_crash_recovery.py",
         "test_dbt_marts.py",
+        "test_file_names.py",
         "test_incremental.py",
         "test_ingest_files.py",
         "test_one_path.py",

@@ -45,19 +45,25 @@ def test_clean_snapshot_loads_every_file(ktp_env):
     assert rows == [(c, 5, 5, 0) for c in ["65.01", "65.02", "65.03", "65.04", "65.71"]]
 
 
+# (name, content, the problem's words, the file's label: what the run says of the name)
 WHOLE_FILE_ERRORS = [
-    ("bulungan.csv", None, "not a regency file name"),
-    ("6599_unknown.csv", None, "not a regency file name"),
-    ("6571_tarakan.csv", b"NIK;NO_KK\r\n\x81\x8d\xff\xfe;1\r\n", "unreadable encoding"),
-    ("6571_tarakan.csv", "missing_column", "required column(s) missing: STATUS_KTP_EL"),
-    ("6571_tarakan.csv", b"", "empty file"),
-    ("6571_tarakan.csv", "header_only", "empty file"),
-    ("6571_tarakan.xlsx", b"NIK;NO_KK\r\nthis is no spreadsheet\r\n", "not a readable XLSX"),
-    ("6571_tarakan.csv", "ragged", "malformed CSV: line 5: expected 16 columns, got 17"),
-    ("6571_tarakan.csv", "headerless", "required column(s) missing: NIK, NO_KK, NAMA_LGKP"),
-    ("6571_tarakan.csv", "utf-16", "UTF-16 is not accepted: save the file as UTF-8"),
-    ("6571_tarakan.csv", "line_break", "a field holds a line break (data row 2, column NAMA_LGKP)"),
-    ("6571_tarakan.txt", None, "not an accepted format"),
+    ("bulungan.csv", None, "not a regency file name", "entry-5.csv"),  # after the four 65xx files
+    ("6599_unknown.csv", None, "not a regency file name", "entry-5.csv"),
+    ("6571_tarakan.csv", b"NIK;NO_KK\r\n\x81\x8d\xff\xfe;1\r\n", "unreadable encoding", "6571.csv"),
+    ("6571_tarakan.csv", "missing_column", "required column(s) missing: STATUS_KTP_EL", "6571.csv"),
+    ("6571_tarakan.csv", b"", "empty file", "6571.csv"),
+    ("6571_tarakan.csv", "header_only", "empty file", "6571.csv"),
+    ("6571_tarakan.xlsx", b"NIK;NO_KK\r\nthis is no spreadsheet\r\n", "not a readable XLSX", "6571.xlsx"),
+    ("6571_tarakan.csv", "ragged", "malformed CSV: line 5: expected 16 columns, got 17", "6571.csv"),
+    ("6571_tarakan.csv", "headerless", "required column(s) missing: NIK, NO_KK, NAMA_LGKP", "6571.csv"),
+    ("6571_tarakan.csv", "utf-16", "UTF-16 is not accepted: save the file as UTF-8", "6571.csv"),
+    (
+        "6571_tarakan.csv",
+        "line_break",
+        "a field holds a line break (data row 2, column NAMA_LGKP)",
+        "6571.csv",
+    ),
+    ("6571_tarakan.txt", None, "not an accepted format", "6571"),
 ]
 
 
@@ -99,7 +105,7 @@ def whole_file_errors(tmp_path_factory):
     from tests.support.judging import deployment, judge
 
     with deployment(tmp_path_factory.mktemp("whole_file_errors")) as settings:
-        for i, (name, content, _) in enumerate(WHOLE_FILE_ERRORS):
+        for i, (name, content, *_) in enumerate(WHOLE_FILE_ERRORS):
             snapshot = f"2025-{i + 1:02d}-28"
             _all_regencies(settings, snapshot)
             (settings.raw_dir / snapshot / "6571_extract.csv").unlink()
@@ -108,12 +114,12 @@ def whole_file_errors(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    ("case", "name", "expected"), [(i, n, e) for i, (n, _, e) in enumerate(WHOLE_FILE_ERRORS)]
+    ("case", "expected", "label"), [(i, e, label) for i, (_, _, e, label) in enumerate(WHOLE_FILE_ERRORS)]
 )
-def test_whole_file_errors_name_the_file_and_spare_the_others(whole_file_errors, case, name, expected):
+def test_whole_file_errors_name_the_file_and_spare_the_others(whole_file_errors, case, expected, label):
     settings, outcome = whole_file_errors
     snapshot = f"2025-{case + 1:02d}-28"
-    source = f"{snapshot}/{name}"
+    source = f"{snapshot}/{label}"
     problems = [p for p in _ingest_problems(outcome) if snapshot in p.what or snapshot in p.message]
     assert len(problems) == 1, problems
     assert source in problems[0].message or problems[0].what == source
@@ -163,8 +169,9 @@ def test_two_files_for_one_regency_load_neither(ktp_env):
     write_csv(ktp_env.raw_dir / S1 / "6571_tarakan_v2.csv", people("6571", 2))
     outcome = _run(ktp_env)
     problems = _ingest_problems(outcome)
-    assert len(problems) == 1 and "more than one file" in problems[0].message
-    assert "6571_extract.csv" in problems[0].message and "6571_tarakan_v2.csv" in problems[0].message
+    assert len(problems) == 1 and problems[0].message == (
+        f"{S1}/6571.csv (1 of 2): regency 6571 sent 2 files for this snapshot: send one"
+    )
     assert ("65.71",) not in _query(ktp_env, "select regency_code from ingest.files")
 
 
@@ -254,7 +261,7 @@ def test_removed_file_is_dropped_from_its_snapshot(ktp_env):
     assert (landed / "file.parquet").exists()
     (ktp_env.raw_dir / S1 / "6504_extract.csv").unlink()
     outcome = _run(ktp_env)
-    assert outcome.files_dropped == [f"{S1}/6504_extract.csv"]
+    assert outcome.files_dropped == [f"{S1}/6504.csv"]
     assert not landed.exists()
     assert ("65.04",) not in _query(ktp_env, "select regency_code from ingest.files")
     for table in ("persons", "judged_rows", "file_reject_counts", "file_flag_counts"):
@@ -296,7 +303,8 @@ def test_folders_that_are_not_snapshots_are_named_and_a_snapshot_after_today_is_
     inventory = scan(ktp_env.raw_dir)
     assert inventory.ignored == [
         "2026-02-30: not a real date (YYYY-MM-DD), not read",
-        "latest: not a snapshot date (YYYY-MM-DD), not read",
+        # named by place, not by name: a folder's name can be anything, a person's name included
+        "folder 4 in name order: not a snapshot date (YYYY-MM-DD), not read",
     ]
     assert [e.snapshot.isoformat() for e in inventory.extracts] == [S1] * 5
     assert len(inventory.rejected) == 5 and all("is after today" in r.problem for r in inventory.rejected)
@@ -311,3 +319,37 @@ def test_folders_that_are_not_snapshots_are_named_and_a_snapshot_after_today_is_
     assert _query(ktp_env, "select count(*) from ingest.persons where snapshot_date = ?", [tomorrow]) == [
         (0,)
     ]
+
+
+def test_landed_files_edited_or_cut_short_are_landed_again_not_published(ktp_env):
+    """The raw files are the truth: a landed copy edited after it landed (Bulungan all 'BELUM REKAM') or
+    cut short (Malinau) is landed again from its raw file, the run says which and why, and the numbers
+    published are the raw files' (an up-to-date run must not skip over it either)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.support.incremental import run
+
+    _all_regencies(ktp_env, n=40)
+    assert run(ktp_env).published
+    coverage = "select area_code, sudah_rekam, belum_rekam from marts.coverage_regency order by 1"
+    before = _query(ktp_env, coverage)
+
+    def rows_file(code):
+        (path,) = ktp_env.landing_dir.glob(f"snapshot_date={S1}/regency_code={code}/rows-*.parquet")
+        return path
+
+    table = pq.read_table(rows_file("65.01"))
+    status = table.schema.get_field_index("STATUS_KTP_EL")
+    pq.write_table(
+        table.set_column(status, "STATUS_KTP_EL", pa.array(["BELUM REKAM"] * 40)), rows_file("65.01")
+    )
+    malinau = rows_file("65.02").read_bytes()
+    rows_file("65.02").write_bytes(malinau[: len(malinau) // 3])
+
+    outcome = run(ktp_env)
+    assert outcome.published and not outcome.up_to_date and outcome.files_loaded == 2
+    again = sorted((w.what, w.message) for w in outcome.warnings if w.stage == "ingest")
+    assert [what for what, _ in again] == [f"{S1}/6501.csv", f"{S1}/6502.csv"]
+    assert all("landed again from the raw file" in message for _, message in again)
+    assert _query(ktp_env, coverage) == before

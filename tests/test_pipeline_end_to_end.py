@@ -376,7 +376,7 @@ def test_marts_agree_with_the_generators_answer_key(deployment):
             )
         }
         assert summary == {
-            f["file"]: (f["rows_written"], f["rows_valid"], f["rows_rejected"], f["duplicates_superseded"])
+            f["label"]: (f["rows_written"], f["rows_valid"], f["rows_rejected"], f["duplicates_superseded"])
             for f in files.values()
         }
         rejects = _query(
@@ -464,7 +464,7 @@ def test_reject_rate_over_the_limit_blocks_and_leaves_the_publication_untouched(
         assert len(why) == 1 and "6571" in why[0].what and SNAPSHOTS[0] in why[0].what
         assert "reject_rate_within_limit" in why[0].message
         gate = [p for p in outcome.problems if p.stage == "marts"]
-        assert gate and "6571_tarakan_fixed.csv" in gate[0].message  # the publish gate names the file
+        assert gate and f"{SNAPSHOTS[0]}/6571.csv" in gate[0].message  # the publish gate names the file
 
         # The one setting that switches the check off (a file may reject all its rows) says so, in the
         # run's output and in the manifest of what it published.

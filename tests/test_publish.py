@@ -445,7 +445,7 @@ def test_validation_outcome_naming_checks_does_not_block_the_manifest(warehouse:
 
 
 def quarantine_rows() -> list[dict[str, object]]:
-    base = {"snapshot_date": "2025-06-30", "source_file": "2025-06-30/6501_ktp.csv", "regency_code": "65.01"}
+    base = {"snapshot_date": "2025-06-30", "source_file": "2025-06-30/6501.csv", "regency_code": "65.01"}
     return [
         {
             **base,
@@ -477,7 +477,7 @@ def quarantine_rows() -> list[dict[str, object]]:
         },
         {
             "snapshot_date": "2025-06-30",
-            "source_file": "2025-06-30/6571_tarakan.xlsx",
+            "source_file": "2025-06-30/6571.xlsx",
             "regency_code": "65.71",
             "row_number": 2,
             "reason": "unknown_area",
@@ -487,7 +487,7 @@ def quarantine_rows() -> list[dict[str, object]]:
         },
         {
             "snapshot_date": "2025-03-31",
-            "source_file": "2025-03-31/6502_ktp.csv",
+            "source_file": "2025-03-31/6502.csv",
             "regency_code": "65.02",
             "row_number": 1,
             "reason": "wrong_regency",
@@ -505,9 +505,9 @@ def test_quarantine_export_masks_identifiers_and_keeps_what_auditors_need(tmp_pa
     written = export_quarantine(warehouse, reports)
 
     assert sorted(str(p.relative_to(reports)) for p in written) == [
-        "quarantine/2025-03-31/6502_ktp.csv",
-        "quarantine/2025-06-30/6501_ktp.csv",
-        "quarantine/2025-06-30/6571_tarakan.csv",
+        "quarantine/2025-03-31/6502.csv",
+        "quarantine/2025-06-30/6501.csv",
+        "quarantine/2025-06-30/6571.csv",
     ]
     for path in written:
         text = path.read_text(encoding="utf-8")
@@ -516,7 +516,7 @@ def test_quarantine_export_masks_identifiers_and_keeps_what_auditors_need(tmp_pa
             assert nik not in text
     assert not [f for f in scan_for_pii(reports) if f.kind == NIK_VALUE]
 
-    with (reports / "quarantine/2025-06-30/6501_ktp.csv").open(encoding="utf-8", newline="") as fh:
+    with (reports / "quarantine/2025-06-30/6501.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["row_number"] for r in rows] == ["4", "5", "6", "12"]
     by_row = {r["row_number"]: r for r in rows}
@@ -526,7 +526,7 @@ def test_quarantine_export_masks_identifiers_and_keeps_what_auditors_need(tmp_pa
     assert full["nama_lgkp_initials"] == "S.A.B.H.A."
     assert (full["reason"], full["source_file"], full["jenis_klmin"], full["tgl_lhr"]) == (
         "sex_invalid",
-        "2025-06-30/6501_ktp.csv",
+        "2025-06-30/6501.csv",
         "X",
         "01-07-1990",
     )
@@ -537,7 +537,7 @@ def test_quarantine_export_masks_identifiers_and_keeps_what_auditors_need(tmp_pa
     assert by_row["5"]["nama_lgkp_initials"] == ""
     assert by_row["6"]["nik_masked"] == "650101" + "*" * 12  # 18 digits: not a NIK shape, prefix only
     assert by_row["6"]["nama_lgkp_initials"] == ""  # a NIK in the name field leaves no initials
-    assert oct((reports / "quarantine/2025-06-30/6501_ktp.csv").stat().st_mode & 0o777) == "0o640"
+    assert oct((reports / "quarantine/2025-06-30/6501.csv").stat().st_mode & 0o777) == "0o640"
 
 
 def test_quarantine_export_replaces_stale_reports_of_a_snapshot(tmp_path: Path):
@@ -549,9 +549,9 @@ def test_quarantine_export_replaces_stale_reports_of_a_snapshot(tmp_path: Path):
 
     written = export_quarantine(warehouse, reports, snapshots=["2025-06-30"])
 
-    assert [p.name for p in written] == ["6501_ktp.csv"]
-    assert sorted(p.name for p in (reports / "quarantine/2025-06-30").iterdir()) == ["6501_ktp.csv"]
-    assert (reports / "quarantine/2025-03-31/6502_ktp.csv").exists()
+    assert [p.name for p in written] == ["6501.csv"]
+    assert sorted(p.name for p in (reports / "quarantine/2025-06-30").iterdir()) == ["6501.csv"]
+    assert (reports / "quarantine/2025-03-31/6502.csv").exists()
     assert [p.name for p in (reports / "quarantine").iterdir() if p.name.startswith(".")] == []
 
 
@@ -564,13 +564,13 @@ def test_quarantine_export_writes_again_only_the_listings_of_changed_files(tmp_p
             con,
             "files",
             [
-                file_row(june, "65.01", "2025-06-30/6501_ktp.csv"),
-                file_row(june, "65.71", "2025-06-30/6571_tarakan.xlsx"),
+                file_row(june, "65.01", "2025-06-30/6501.csv"),
+                file_row(june, "65.71", "2025-06-30/6571.xlsx"),
             ],
         )
     reports = tmp_path / "reports"
     assert len(export_quarantine(warehouse, reports, only_changed=True)) == 3
-    tarakan = reports / "quarantine/2025-06-30/6571_tarakan.csv"
+    tarakan = reports / "quarantine/2025-06-30/6571.csv"
     tarakan_before = (tarakan.stat().st_ino, tarakan.read_bytes())
     assert export_quarantine(warehouse, reports, only_changed=True) == []  # nothing changed
 
@@ -583,8 +583,8 @@ def test_quarantine_export_writes_again_only_the_listings_of_changed_files(tmp_p
         )
     written = export_quarantine(warehouse, reports, only_changed=True)
 
-    assert [str(p.relative_to(reports)) for p in written] == ["quarantine/2025-06-30/6501_ktp.csv"]
-    with (reports / "quarantine/2025-06-30/6501_ktp.csv").open(encoding="utf-8", newline="") as fh:
+    assert [str(p.relative_to(reports)) for p in written] == ["quarantine/2025-06-30/6501.csv"]
+    with (reports / "quarantine/2025-06-30/6501.csv").open(encoding="utf-8", newline="") as fh:
         assert [r["row_number"] for r in csv.DictReader(fh)] == ["4", "5", "6"]
     assert (tarakan.stat().st_ino, tarakan.read_bytes()) == tarakan_before  # carried over, not rewritten
     assert oct(tarakan.stat().st_mode & 0o777) == "0o640"
@@ -685,7 +685,7 @@ def test_no_csv_cell_can_start_a_formula_and_no_number_changes(warehouse: Path, 
 
     # The auditors' listings: free text as sent, masked identifiers and initials, none a formula.
     quarantine = tmp_path / "q.duckdb"
-    base = {"snapshot_date": "2025-06-30", "source_file": "2025-06-30/6501_ktp.csv", "regency_code": "65.01"}
+    base = {"snapshot_date": "2025-06-30", "source_file": "2025-06-30/6501.csv", "regency_code": "65.01"}
     add_quarantine(
         quarantine,
         [

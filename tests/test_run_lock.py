@@ -118,7 +118,7 @@ def test_a_second_run_waits_for_the_first_and_a_third_that_may_not_wait_stops_at
     # The one that waited found the other's publication complete: it changed nothing.
     assert f"published to {ktp_env.publish_dir}" in ran[0]
     assert "nothing changed since the current publication" in waited[0]
-    _assert_plain_progress(ran[0], [f"{S1}/{code}_extract.csv" for code in REGENCIES], rows=40)
+    _assert_plain_progress(ran[0], [f"{S1}/{code}.csv" for code in REGENCIES], rows=40)
     assert "stage " not in waited[0]  # nothing was done, so no stage to tell of
     assert len(_releases(ktp_env)) == 1
     assert lock_path(ktp_env).read_text(encoding="utf-8") == ""  # no holder named once all ended

@@ -125,7 +125,7 @@ def report(settings: Settings, outcome: RunOutcome, log: Path, out=None, err=Non
     say(f"snapshots: {', '.join(outcome.snapshots) or '-'}", out)
     say(f"files loaded: {outcome.files_loaded}, unchanged (skipped): {outcome.files_unchanged}", out)
     for folder in outcome.folders_ignored:
-        say(f"IGNORED  {settings.raw_dir}/{folder}", out)
+        say(f"IGNORED  {folder} (in {settings.raw_dir})", out)
     for dropped in outcome.files_dropped:
         say(f"DROPPED  {dropped}: no longer in {settings.raw_dir}, its rows left the warehouse", out)
     for w in outcome.warnings:

@@ -74,6 +74,8 @@ def snapshot_key(files: list[WrittenFile], day: int, snapshot: str, pop) -> dict
         header = [style.header[c] for c in style.columns]
         per_file[f.code] = {
             "file": f"{snapshot}/{style.file_name}",
+            # what the pipeline publishes and prints of the name: the contract's part of it
+            "label": f"{snapshot}/{f.code}.{style.fmt}",
             "regency_code": dotted_regency(f.code),
             "format": style.fmt,
             "encoding": style.encoding,

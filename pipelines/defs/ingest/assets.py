@@ -33,6 +33,8 @@ def landed_metadata(landed: Landed) -> dict[str, object]:
     }
     if landed.status == "landed":
         meta.update({**landed.details, "seconds": landed.seconds})
+    if landed.landed_again:
+        meta["landed_again_because"] = landed.landed_again
     return meta
 
 
@@ -89,6 +91,8 @@ def regency_extract(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg.M
         )
     if landed.status == "unchanged":
         context.log.info(f"{landed.source_file} unchanged (sha256 already landed): nothing read")
+    if landed.landed_again:
+        context.log.warning(f"{landed.source_file}: landed again from the raw file: {landed.landed_again}")
     # The data version is the file's content: unchanged files do not ripple downstream as new data.
     return dg.MaterializeResult(metadata=landed_metadata(landed), data_version=dg.DataVersion(landed.sha256))
 
@@ -117,6 +121,10 @@ def extract_inventory(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg
             context.log_event(event)
         if landed.status == "refused":
             context.log.warning(f"{landed.source_file}: {landed.error}")
+        if landed.landed_again:
+            context.log.warning(
+                f"{landed.source_file}: landed again from the raw file: {landed.landed_again}"
+            )
 
     results, dropped = land_all(
         settings.landing_dir, inventory, run_id=context.run.run_id, on_landed=landed_one
@@ -131,6 +139,9 @@ def extract_inventory(context: dg.AssetExecutionContext, ktp: KtpSettings) -> dg
             "files_dropped": dg.MetadataValue.json(dropped),
             "refused": dg.MetadataValue.json(
                 {r.source_file: r.error for r in results if r.status == "refused"}
+            ),
+            "landed_again": dg.MetadataValue.json(
+                {r.source_file: r.landed_again for r in results if r.landed_again}
             ),
             "ignored_folders": dg.MetadataValue.json(inventory.ignored),
         }

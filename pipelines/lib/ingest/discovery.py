@@ -1,4 +1,12 @@
-"""Finding the extracts in the raw directory: `<raw>/<YYYY-MM-DD>/<regency code>...`."""
+"""Finding the extracts in the raw directory: `<raw>/<YYYY-MM-DD>/<regency code>...`.
+
+A file's name is the office's to choose after the regency code, so it can hold anything, a person's
+name or a NIK among it. Nothing downstream sees it: each file is known by its *label*, the part of the
+name the extract contract defines (snapshot, regency code, format), `2026-03-31/6501.csv`. A name that
+names no regency is known by its place in its folder, `2026-03-31/entry-3` (the third entry in name
+order), and each of several files claiming one regency by its rank, `2026-03-31/6501.csv (2 of 3)`.
+The label is what is landed, judged, published and printed; the name stays in the raw directory.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,6 @@ from pipelines.lib.ingest.contract import REGENCIES, dotted_regency
 SNAPSHOT_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REGENCY_PREFIX = re.compile(r"^(\d{4})")
 ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
-_NAMES_SHOWN = 5  # of several files claiming one regency
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,7 @@ class Extract:
     regency4: str  # '6501', as the file name starts
     path: Path
     raw_dir: Path
+    label: str = ""  # see the module's docstring; scan() sets it
 
     @property
     def regency_code(self) -> str:
@@ -29,7 +37,7 @@ class Extract:
 
     @property
     def source_file(self) -> str:
-        return f"{self.snapshot.isoformat()}/{self.path.name}"
+        return self.label or f"{self.snapshot.isoformat()}/{self.regency4}{_format(self.path.name)}"
 
     @property
     def partition_key(self) -> str:
@@ -44,10 +52,11 @@ class RejectedFile:
     path: Path
     raw_dir: Path
     problem: str
+    label: str
 
     @property
     def source_file(self) -> str:
-        return f"{self.snapshot.isoformat()}/{self.path.name}"
+        return self.label
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,33 @@ def _snapshot_date(name: str) -> date | None:
         return None
 
 
+def _format(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix in ACCEPTED_SUFFIXES else ""
+
+
+def _regency_of(name: str) -> str | None:
+    m = REGENCY_PREFIX.match(name)
+    return m.group(1) if m and m.group(1) in REGENCIES else None
+
+
+def _labels(snapshot: date, entries: list[Path]) -> dict[Path, str]:
+    """Each entry of a snapshot folder by what the contract defines of its name (module docstring)."""
+    base: dict[Path, str] = {}
+    for position, path in enumerate(entries, start=1):
+        regency4 = _regency_of(path.name)
+        stem = regency4 if regency4 else f"entry-{position}"
+        base[path] = f"{snapshot.isoformat()}/{stem}{_format(path.name)}"
+    claims: dict[str, list[Path]] = {}
+    for path, label in base.items():
+        claims.setdefault(label, []).append(path)
+    labels = dict(base)
+    for label, paths in claims.items():
+        if len(paths) > 1:
+            labels.update({p: f"{label} ({k:,} of {len(paths):,})" for k, p in enumerate(paths, start=1)})
+    return labels
+
+
 def _kind(path: Path) -> str:
     mode = path.lstat().st_mode
     kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")]
@@ -104,9 +140,10 @@ def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
     """List every regency file of every snapshot folder; anything else in a snapshot folder is rejected.
 
     Folders that are not snapshot dates (and files at the top level) are not extracts: they are listed
-    in `ignored` (the run names them) and otherwise left alone, so answer keys, READMEs or generated
-    data sets can sit beside the snapshots. A snapshot dated after `today` (default: today) cannot be
-    a cut-off that has passed: each of its files is rejected.
+    in `ignored` (the run says which, by place unless the name is date-shaped) and otherwise left
+    alone, so answer keys, READMEs or generated data sets can sit beside the snapshots. A snapshot
+    dated after `today` (default: today) cannot be a cut-off that has passed: each of its files is
+    rejected.
     """
     extracts: list[Extract] = []
     rejected: list[RejectedFile] = []
@@ -114,19 +151,25 @@ def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
     today = today or date.today()
     if not raw_dir.is_dir():
         return Inventory(extracts, rejected, ignored)
-    for snap_dir in sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    folders = sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for position, snap_dir in enumerate(folders, start=1):
         snapshot = _snapshot_date(snap_dir.name)
         if snapshot is None:
-            why = "not a real date" if SNAPSHOT_DIR.match(snap_dir.name) else "not a snapshot date"
-            ignored.append(f"{snap_dir.name}: {why} (YYYY-MM-DD), not read")
+            if SNAPSHOT_DIR.match(snap_dir.name):  # digits and dashes: it can carry no name or NIK
+                ignored.append(f"{snap_dir.name}: not a real date (YYYY-MM-DD), not read")
+            else:
+                ignored.append(f"folder {position} in name order: not a snapshot date (YYYY-MM-DD), not read")
             continue
         by_regency: dict[str, list[Path]] = {}
         entries = sorted(p for p in snap_dir.iterdir() if not p.name.startswith("."))
+        label = _labels(snapshot, entries)
         files = [p for p in entries if p.is_file()]
         # A folder, a named pipe or a socket named like an extract (6501_bulungan.csv) is said for what
         # it is, not taken for a file that left: its regency's rows were dropped as "no longer in raw".
         rejected += [
-            RejectedFile(snapshot, p, raw_dir, f"not a file but {_kind(p)}: send the extract as a file")
+            RejectedFile(
+                snapshot, p, raw_dir, f"not a file but {_kind(p)}: send the extract as a file", label[p]
+            )
             for p in entries
             if not p.is_file() and REGENCY_PREFIX.match(p.name) and p.suffix.lower() in ACCEPTED_SUFFIXES
         ]
@@ -135,35 +178,26 @@ def scan(raw_dir: Path, *, today: date | None = None) -> Inventory:
                 f"snapshot {snapshot.isoformat()} is after today ({today.isoformat()}): "
                 "a cut-off date cannot lie ahead"
             )
-            rejected += [RejectedFile(snapshot, path, raw_dir, future) for path in files]
+            rejected += [RejectedFile(snapshot, path, raw_dir, future, label[path]) for path in files]
             continue
         for path in files:
-            m = REGENCY_PREFIX.match(path.name)
-            if not m or m.group(1) not in REGENCIES:
+            regency4 = _regency_of(path.name)
+            if regency4 is None:
                 known = ", ".join(REGENCIES)
-                rejected.append(
-                    RejectedFile(
-                        snapshot,
-                        path,
-                        raw_dir,
-                        f"not a regency file name: it must start with one of the regency codes {known}",
-                    )
-                )
+                problem = f"not a regency file name: it must start with one of the regency codes {known}"
+                rejected.append(RejectedFile(snapshot, path, raw_dir, problem, label[path]))
                 continue
             if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-                rejected.append(
-                    RejectedFile(snapshot, path, raw_dir, "not an accepted format: send .csv or .xlsx")
-                )
+                problem = "not an accepted format: send .csv or .xlsx"
+                rejected.append(RejectedFile(snapshot, path, raw_dir, problem, label[path]))
                 continue
-            by_regency.setdefault(m.group(1), []).append(path)
+            by_regency.setdefault(regency4, []).append(path)
         for regency4, paths in sorted(by_regency.items()):
             if len(paths) > 1:
-                # The regency's one refusal names its files, the first few only: a list of every name
-                # in every file's line grew with the square of the files (5,000: 140 KB a line, 1.9 GB).
-                shown = ", ".join(p.name for p in paths[:_NAMES_SHOWN])
-                more = f" and {len(paths) - _NAMES_SHOWN:,} more" if len(paths) > _NAMES_SHOWN else ""
-                problem = f"regency {regency4} sent more than one file for this snapshot ({shown}{more})"
-                rejected += [RejectedFile(snapshot, p, raw_dir, problem) for p in paths]
+                # Counted, not listed: each file's label already says which of them it is, and a list
+                # of every name in every file's line grew with the square of the files.
+                problem = f"regency {regency4} sent {len(paths):,} files for this snapshot: send one"
+                rejected += [RejectedFile(snapshot, p, raw_dir, problem, label[p]) for p in paths]
                 continue
-            extracts.append(Extract(snapshot, regency4, paths[0], raw_dir))
+            extracts.append(Extract(snapshot, regency4, paths[0], raw_dir, label[paths[0]]))
     return Inventory(extracts, rejected, ignored)

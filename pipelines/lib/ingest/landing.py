@@ -13,6 +13,11 @@ the DuckDB warehouse, so any number of files land at once; dbt judges the rows a
 Every write is a temporary name and a rename. `file.parquet` is written last and names the sha256 of
 the rows it belongs to: dbt joins rows to it on sha256, so a crash between the two renames leaves the
 previous, consistent pair visible, and the next run lands the file again.
+
+The record also holds, in its Parquet key-value metadata (no column: dbt reads the records of every
+version by one glob), the sha256, size and modification time of its rows file. A rows file edited or
+truncated after it landed no longer matches, and the next run lands the raw file again and says why
+(`intact`): published numbers come from the bytes the office sent, or from nothing.
 """
 
 from __future__ import annotations
@@ -70,6 +75,10 @@ FILE_SCHEMA = pa.schema(
 )
 
 
+# The record's metadata keys for its rows file: ktp.rows_sha256, ktp.rows_size, ktp.rows_mtime_ns.
+_ROWS_KEY = "ktp.rows_"
+
+
 def partition_dir(landing: Path, snapshot: str, regency_code: str) -> Path:
     return landing / f"snapshot_date={snapshot}" / f"regency_code={regency_code}"
 
@@ -85,6 +94,7 @@ class Landed:
     status: str  # 'landed' | 'unchanged' | 'refused'
     rows: int = 0
     error: str | None = None
+    landed_again: str | None = None  # why a file landed before was landed again although unchanged
     seconds: float = 0.0
     details: dict[str, object] = field(default_factory=dict)
 
@@ -105,18 +115,66 @@ def _write_table(table: pa.Table, path: Path) -> None:
 
 
 def read_record(path: Path) -> dict | None:
+    """The record's one row, and under `rows_file` what it says of its rows file (empty if nothing)."""
     try:
         rows = pq.read_table(path, schema=FILE_SCHEMA).to_pylist()
+        metadata = pq.read_schema(path).metadata or {}
     except (OSError, pa.ArrowException):
         return None
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    prefix = _ROWS_KEY.encode()
+    rows_file = {k[len(prefix) :].decode(): v.decode() for k, v in metadata.items() if k.startswith(prefix)}
+    return {**rows[0], "rows_file": rows_file}
+
+
+def _readable(path: Path, schema: pa.Schema) -> bool:
+    try:
+        return pq.read_schema(path).equals(schema, check_metadata=False)
+    except (OSError, pa.ArrowException):
+        return False
 
 
 def ensure_layout(landing: Path) -> None:
+    # Rewritten when unreadable too: dbt's globs read the anchor, and a damaged one fails every build.
     anchor = partition_dir(landing, ANCHOR_SNAPSHOT, ANCHOR_REGENCY)
-    if not (anchor / FILE_RECORD).exists():
+    if not _readable(anchor / "rows-anchor.parquet", ROWS_SCHEMA):
         _write_table(ROWS_SCHEMA.empty_table(), anchor / "rows-anchor.parquet")
+    if not _readable(anchor / FILE_RECORD, FILE_SCHEMA):
         _write_table(FILE_SCHEMA.empty_table(), anchor / FILE_RECORD)
+
+
+def rows_path(part: Path, sha256: str) -> Path:
+    return part / f"rows-{sha256[:16]}.parquet"
+
+
+def _with_rows_file(record: pa.Table, rows: Path) -> pa.Table:
+    stat = rows.stat()
+    facts = {"sha256": sha256_of(rows), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    return record.replace_schema_metadata({f"{_ROWS_KEY}{k}": str(v) for k, v in facts.items()})
+
+
+def intact(part: Path, record: dict) -> str | None:
+    """None when the landed rows file is the one its record describes, else what is wrong with it.
+
+    Same size and modification time as recorded count as the same bytes, as for the raw files; only
+    otherwise is it hashed. A record without the facts (an older landing) cannot vouch for its rows.
+    """
+    if record["error"] is not None:
+        return None  # a refusal has no rows
+    facts = record["rows_file"]
+    path = rows_path(part, record["sha256"])
+    try:
+        stat = path.stat()
+    except OSError:
+        return "its landed rows file is missing"
+    if not {"sha256", "size", "mtime_ns"} <= facts.keys():
+        return "its landing recorded no digest of its rows file"
+    if (str(stat.st_size), str(stat.st_mtime_ns)) == (facts["size"], facts["mtime_ns"]):
+        return None
+    if sha256_of(path) == facts["sha256"]:
+        return None  # copied or touched, not changed
+    return "its landed rows file was changed or cut short after it landed (sha256 differs from its record)"
 
 
 def _record(
@@ -216,12 +274,13 @@ def land_extract(
             extract.snapshot,
             extract.regency4,
             extract.source_file,
-            f"cannot read: {e}",
+            f"cannot read: {_os_reason(e)}",
             run_id=run_id,
         )
     record = read_record(part / FILE_RECORD)
     same = None if force else landed_sha256(record, extract, stat)
-    if same is not None and (part / f"rows-{same[:16]}.parquet").exists():
+    damaged = intact(part, record) if same is not None else None
+    if same is not None and damaged is None:
         return Landed(
             snapshot, extract.regency_code, extract.source_file, same, "unchanged", rows=record["rows_landed"]
         )
@@ -231,20 +290,20 @@ def land_extract(
     try:
         with pinned(extract.path) as (held, stat):
             digest = sha256_of(held)
-            rows_path = part / f"rows-{digest[:16]}.parquet"
+            rows_file = rows_path(part, digest)
             try:
                 parsed = read_extract(held, name=extract.path.name)
-                rows = _write_rows(parsed, rows_path, extract.source_file, digest)
+                rows = _write_rows(parsed, rows_file, extract.source_file, digest)
                 if _changed(held, stat):
                     raise ExtractError(
                         "the file changed while it was being landed: it lands on the next run, once it "
                         "has stopped changing"
                     )
             except BaseException:
-                rows_path.unlink(missing_ok=True)
+                rows_file.unlink(missing_ok=True)
                 raise
     except (ExtractError, OSError) as e:
-        problem = str(e) if isinstance(e, ExtractError) else f"cannot read the file: {e}"
+        problem = str(e) if isinstance(e, ExtractError) else f"cannot read the file: {_os_reason(e)}"
         return refuse(
             landing,
             extract.snapshot,
@@ -269,8 +328,8 @@ def land_extract(
         rows=rows,
     )
     fault_point("landing_before_record")  # crash tests: the rows are written, their record is not
-    _write_table(record, part / FILE_RECORD)
-    _remove_rows(part, keep=rows_path.name)
+    _write_table(_with_rows_file(record, rows_file), part / FILE_RECORD)
+    _remove_rows(part, keep=rows_file.name)
     return Landed(
         snapshot,
         extract.regency_code,
@@ -278,6 +337,7 @@ def land_extract(
         digest,
         "landed",
         rows=rows,
+        landed_again=damaged,
         seconds=round(time.perf_counter() - started, 3),
         details={
             "format": parsed.file_format,
@@ -286,6 +346,11 @@ def land_extract(
             "columns_found": len(parsed.columns_found),
         },
     )
+
+
+def _os_reason(error: OSError) -> str:
+    # str(error) quotes the path, and the path holds the office's file name: the reason alone.
+    return error.strerror or type(error).__name__
 
 
 def _changed(held: Path, before: os.stat_result) -> bool:
@@ -316,7 +381,7 @@ def _write_rows(parsed, path: Path, source_file: str, digest: str) -> int:
 
 
 def _unassigned_path(landing: Path, rejected: RejectedFile) -> Path:
-    name = quote(rejected.path.name, safe="") + "." + FILE_RECORD
+    name = quote(rejected.label.rpartition("/")[2], safe="") + "." + FILE_RECORD
     return landing / f"snapshot_date={rejected.snapshot.isoformat()}" / UNASSIGNED / name
 
 
@@ -386,8 +451,12 @@ def forget_missing(landing: Path, inventory: Inventory) -> list[str]:
             continue
         for part in sorted(snap_dir.glob("regency_code=*")):
             if part not in wanted:
+                # Labelled from its folder and format: a record landed before labels may hold a name.
                 record = read_record(part / FILE_RECORD)
-                dropped.append(record["source_file"] if record else str(part.relative_to(landing)))
+                fmt = record["file_format"] if record else None
+                regency = part.name.removeprefix("regency_code=").replace(".", "")
+                label = f"{snap_dir.name.removeprefix('snapshot_date=')}/{regency}"
+                dropped.append(label + (f".{fmt}" if fmt in ("csv", "xlsx") else ""))
                 shutil.rmtree(part, ignore_errors=True)
         for path in sorted((snap_dir / UNASSIGNED).glob("*")):
             if path not in wanted_unassigned:

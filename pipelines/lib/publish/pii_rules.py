@@ -4,8 +4,10 @@ quotes what it found is pipelines/lib/masking.py's).
 A NIK is 16 consecutive digits that are not part of a longer digit run. Two look-alikes are not NIKs
 and would otherwise block every publication by chance:
 - the fraction of a decimal number (`0.1234567890123456`): digits right after `<digit>.`;
-- hex digests (sha256 of source files, in ingest_summary and the manifest): runs of 32+ hex characters
-  are blanked out before looking, as a 64-character digest holds a 16-digit run in roughly 1 of 250 digests.
+- sha256 digests (of source files, in ingest_summary and the manifest): a run of exactly 64 hex
+  characters, standing alone (no letter or digit on either side), is blanked out before looking, as a
+  digest holds a 16-digit run in roughly 1 of 250. Exactly 64 and alone: when any run of 32+ hex
+  characters was a digest, a NIK with 16 hex characters beside it passed for one.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import re
 from pipelines.lib.ingest.contract import QUALITY_FLAGS, REJECT_REASONS
 
 # Python form (the CSV/JSON text scan) and RE2 form (DuckDB has no look-behind) of the same rule.
-HEX_DIGEST_RE = re.compile(r"[0-9A-Fa-f]{32,}")
+HEX_DIGEST_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{64}(?![0-9A-Za-z])")
 NIK_RE = re.compile(r"(?<![0-9])(?<![0-9]\.)[0-9]{16}(?![0-9])")
-HEX_DIGEST_RE2 = r"[0-9A-Fa-f]{32,}"
+# The sides are matched and put back (`\1 \2`): RE2 has no look-around.
+HEX_DIGEST_RE2 = r"(^|[^0-9A-Za-z])[0-9A-Fa-f]{64}([^0-9A-Za-z]|$)"
 # Group 2 is the NIK: preceded by start, a non-digit non-dot, or a dot that does not follow a digit.
 NIK_RE2 = r"(^|[^0-9.]|(?:^|[^0-9])\.)([0-9]{16})(?:[^0-9]|$)"
 

@@ -92,7 +92,7 @@ def _scan_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[Finding]:
                 f"case when abs({col}) >= 1e15 and abs({col}) < 1e16 then printf('%.0f', {col}) end as h{i}"
             )
         else:
-            text = f"regexp_replace(cast({col} as varchar), {sql_string(HEX_DIGEST_RE2)}, ' ', 'g')"
+            text = f"regexp_replace(cast({col} as varchar), {sql_string(HEX_DIGEST_RE2)}, '\\1 \\2', 'g')"
             hits.append(f"nullif(regexp_extract({text}, {sql_string(NIK_RE2)}, 2), '') as h{i}")
     aggregates = ", ".join(f"count(h{i}), min(h{i})" for i in range(len(columns)))
     row = con.execute(f"select {aggregates} from (select {', '.join(hits)} from {source})").fetchone()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -161,7 +160,7 @@ def _export_snapshot(
     written: list[Path] = []
     try:
         for regency_code, source_file in groups:
-            name = _file_name(regency_code, source_file, taken=list(listings.values()))
+            name = _file_name(regency_code)
             key = _file_key(regency_code, source_file)
             listings[key] = name
             previous = target / keep[key] if key in keep else None
@@ -185,15 +184,10 @@ def _export_snapshot(
     return written, listings
 
 
-def _file_name(regency_code: str, source_file: str, *, taken: list[str]) -> str:
-    code4 = regency_code.replace(".", "")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(source_file).stem) or "file"
-    base = stem if stem.startswith(code4) else f"{code4}_{stem}"
-    name, n = f"{base}.csv", 1
-    while name in taken:  # 6501_ktp.csv and 6501_ktp.xlsx in one snapshot
-        n += 1
-        name = f"{base}_{n}.csv"
-    return name
+def _file_name(regency_code: str) -> str:
+    # By the regency alone: a snapshot lands one file per regency, and the office's name for it can
+    # hold anything, a NIK or a person's name among it.
+    return f"{regency_code.replace('.', '')}.csv"
 
 
 def _swap_dir(staging: Path, target: Path, *, keep_empty: bool) -> None:

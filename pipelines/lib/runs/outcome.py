@@ -88,6 +88,12 @@ class RunOutcome:
                 Problem("ingest", source_file, f"{source_file}: {error}")
                 for source_file, error in meta["refused"].value.items()
             ]
+            # Not a failure, as the raw file was there to land again, but something edited the landing.
+            again = meta["landed_again"].value if "landed_again" in meta else {}
+            self.warnings += [
+                Problem("ingest", source_file, f"landed again from the raw file: {why}")
+                for source_file, why in again.items()
+            ]
 
     @property
     def ok(self) -> bool:

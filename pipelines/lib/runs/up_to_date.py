@@ -5,7 +5,7 @@ Dagster run, starting dbt and the GX context costs seconds even when there is no
 headless run asks here first, reading only the landing records and the warehouse (read-only):
 
 - every file of the raw directory is the one landed (same size and modification time as landed, or
-  else the same sha256), and nothing is landed that left the raw directory;
+  else the same sha256), its landed rows are intact, and nothing is landed that left the raw directory;
 - the warehouse judged exactly those landings, and the publish gate is open (every file and snapshot
   passed its checks after its last change, no file refused);
 - the fingerprint of everything the marts depend on (the judged files, the code, the dbt project, the
@@ -20,7 +20,7 @@ import duckdb
 
 from pipelines.lib.fingerprint import files_under, fingerprint
 from pipelines.lib.ingest.discovery import Inventory
-from pipelines.lib.ingest.landing import FILE_RECORD, landed_sha256, partition_dir, plan, read_record
+from pipelines.lib.ingest.landing import FILE_RECORD, intact, landed_sha256, partition_dir, plan, read_record
 from pipelines.lib.publish import gate, report_stamp
 from pipelines.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 from pipelines.lib.warehouse import connect
@@ -59,7 +59,7 @@ def landed_files(settings: Settings, inventory: Inventory) -> list[str] | None:
         part = partition_dir(settings.landing_dir, item.snapshot.isoformat(), item.extract.regency_code)
         wanted.add(part)
         record = read_record(part / FILE_RECORD)
-        if landed_sha256(record, item.extract, item.extract.path.stat()) is None:
+        if landed_sha256(record, item.extract, item.extract.path.stat()) is None or intact(part, record):
             return None
         landed_at = record["landed_at"].isoformat()
         out.append(f"{item.snapshot.isoformat()}|{item.extract.regency_code}|{record['sha256']}|{landed_at}")
