@@ -159,18 +159,16 @@ def _tamper_record(settings: Settings, snapshot: str, regency: str, **changes) -
     from datetime import UTC, datetime
 
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    from pipelines.lib.ingest.landing import (
-        FILE_RECORD,
-        FILE_SCHEMA,
-        _write_table,
-        partition_dir,
-        read_record,
-    )
+    from pipelines.lib.ingest.landing import FILE_RECORD, FILE_SCHEMA, _write_table, partition_dir
 
     path = partition_dir(settings.landing_dir, snapshot, regency) / FILE_RECORD
-    record = read_record(path) | changes | {"landed_at": datetime.now(UTC).replace(tzinfo=None)}
-    _write_table(pa.Table.from_pylist([record], schema=FILE_SCHEMA), path)
+    table = pq.read_table(path)
+    record = table.to_pylist()[0] | changes | {"landed_at": datetime.now(UTC).replace(tzinfo=None)}
+    # The metadata vouching for the rows file stays: its rows are intact, only the record lies.
+    tampered = pa.Table.from_pylist([record], schema=FILE_SCHEMA)
+    _write_table(tampered.replace_schema_metadata(table.schema.metadata), path)
 
 
 def test_tests_look_at_what_changed_and_a_failed_test_runs_again_until_it_passes(ktp_env):

@@ -383,6 +383,26 @@ def test_digests_with_embedded_digit_runs_are_not_niks(tmp_path: Path):
     assert [f.column for f in scan_for_pii(tmp_path)] == ["note"]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json", "txt"])
+def test_a_nik_padded_with_hex_to_look_like_a_digest_is_still_found(tmp_path: Path, fmt):
+    """A file name of a NIK and 16 hex characters once passed for a digest (32+ hex characters): only a
+    lone run of exactly 64 does, as a sha256 stands."""
+    padded = [f"{NIK_A}abcdef0123456789", f"x_{NIK_A}{'ab' * 20}_y", f"{NIK_A}{'c' * 50}"]
+    if fmt == "csv":
+        (tmp_path / "f.csv").write_text("label\n" + "\n".join(padded) + "\n", encoding="utf-8")
+    elif fmt == "parquet":
+        duckdb.sql(
+            f"copy (select unnest(?) as label) to '{tmp_path / 'f.parquet'}' (format parquet)",
+            params=[padded],
+        )
+    elif fmt == "json":
+        (tmp_path / "f.json").write_text(json.dumps({"files": [{"label": v} for v in padded]}))
+    else:
+        (tmp_path / "f.txt").write_text(" ".join(padded), encoding="utf-8")
+    (finding,) = scan_for_pii(tmp_path)
+    assert finding.kind == NIK_VALUE and finding.rows >= 1
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -29,7 +29,7 @@ class Extract:
     regency4: str  # '6501', as the file name starts
     path: Path
     raw_dir: Path
-    label: str = ""  # see the module's docstring; scan() sets it
+    label: str  # what every output calls the file (module docstring)
 
     @property
     def regency_code(self) -> str:
@@ -37,7 +37,7 @@ class Extract:
 
     @property
     def source_file(self) -> str:
-        return self.label or f"{self.snapshot.isoformat()}/{self.regency4}{_format(self.path.name)}"
+        return self.label
 
     @property
     def partition_key(self) -> str:
