@@ -216,6 +216,10 @@ def _written(dep: Deployment) -> str:
     return "\n".join(texts)
 
 
+def _coverage(hashes: dict[str, str]) -> dict[str, str]:
+    return {name: digest for name, digest in hashes.items() if name.startswith("coverage_")}
+
+
 def run_case(case: Case, workdir: Path) -> dict:
     raw = workdir / "raw"
     shutil.rmtree(raw, ignore_errors=True)
@@ -225,6 +229,7 @@ def run_case(case: Case, workdir: Path) -> dict:
     if first.returncode != 0:
         raise AssertionError(f"{case.name}: the sample did not publish before the attack:\n{first.stdout}")
     published = file_hashes(dep.settings.publish_dir)
+    coverage = _coverage(published)
     env = {**dep.env(), **case.apply(dep)}
     measured = run_measured([sys.executable, "-m", "pipelines", "run"], env=env, cwd=REPO_ROOT)
     out = measured.stdout + measured.stderr
@@ -239,10 +244,31 @@ def run_case(case: Case, workdir: Path) -> dict:
         "seconds": round(measured.seconds, 1),
         "peak_rss_mib": round(measured.peak_rss_bytes / 2**20),
         "publication_unchanged": file_hashes(dep.settings.publish_dir) == published,
+        # a run that publishes again changes the manifest (run ids, times) and the landing times
+        "coverage_unchanged": _coverage(file_hashes(dep.settings.publish_dir)) == coverage,
         "said": next((line for line in out.splitlines() if case.look_for in line), None),
         "said_anything": said_lines[:3],
         "leaked": sorted(set(leaked)),
     }
+
+
+def run_cases(only: list[str] | None = None, *, echo: bool = False) -> list[dict]:
+    results = []
+    for case in CASES:
+        if only and case.name not in only:
+            continue
+        with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
+            result = run_case(case, Path(tmp))
+        results.append(result)
+        if echo:
+            print(
+                f"{case.name:18} exit {result['exit']}  {result['seconds']:6.1f} s  "
+                f"{result['peak_rss_mib']:5} MiB  kept={result['publication_unchanged']}/"
+                f"{result['coverage_unchanged']}  leaked={result['leaked'] or '-'}\n"
+                f"{'':18} {result['said'] or result['said_anything']}",
+                flush=True,
+            )
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,20 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--only", action="append", help="run only the named case(s)")
     args = parser.parse_args(argv)
-    results = []
-    for case in CASES:
-        if args.only and case.name not in args.only:
-            continue
-        with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
-            result = run_case(case, Path(tmp))
-        results.append(result)
-        print(
-            f"{case.name:18} exit {result['exit']}  {result['seconds']:6.1f} s  "
-            f"{result['peak_rss_mib']:5} MiB  unchanged={result['publication_unchanged']}  "
-            f"leaked={result['leaked'] or '-'}\n"
-            f"{'':18} {result['said'] or result['said_anything']}",
-            flush=True,
-        )
+    results = run_cases(args.only, echo=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     bad = [r["case"] for r in results if r["leaked"] or r["said"] is None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 from datetime import UTC, datetime
@@ -459,6 +460,35 @@ def _crash_section(r: dict) -> list[str]:
     return out
 
 
+def _hostile_section(results: list[dict]) -> list[str]:
+    out = [
+        "## Hostile offices: the second hardening round",
+        "",
+        "`python -m bench.hostile_matrix`: each attack on a deployment of the shipped sample that has "
+        "published, through the real `python -m pipelines run`; peak memory is the whole process tree's. "
+        "*Publication* says whether every published file kept its bytes; *coverage* whether the four "
+        "coverage marts did (a run that publishes again writes a new manifest and landing times). "
+        "*Leaked*: the planted name, NIK, forged line or escape byte found on the console, or the name or "
+        "NIK in a text file of the publication or the reports. The control case changes one file and attacks "
+        "nothing.",
+        "",
+        "| attack | exit | s | peak MiB | publication / coverage kept | leaked | what the run said |",
+        "|---|---:|---:|---:|---|---|---|",
+    ]
+    for r in results:
+        kept = (
+            f"{'yes' if r['publication_unchanged'] else 'no'} / {'yes' if r['coverage_unchanged'] else 'no'}"
+        )
+        said = (r["said"] or "**nothing**").replace("|", "\\|")
+        said = re.sub(r"/tmp/hostile-[^/]+", "<tmp>", said)
+        out.append(
+            f"| {r['attack']} | {r['exit']} | {r['seconds']:.1f} | {r['peak_rss_mib']:,} | {kept} | "
+            f"{', '.join(map(repr, r['leaked'])) or 'nothing'} | {said} |"
+        )
+    out.append("")
+    return out
+
+
 def _style_matrix_section(r: dict) -> list[str]:
     from bench.ingestion_styles import by_format, describe, spread
 
@@ -562,4 +592,6 @@ def write_report(results_files: list[Path], path: Path, extras: Path | None = No
             lines += _spark_section(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(extras.glob("results_crash*.json")):
             lines += _crash_section(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted(extras.glob("results_hostile*.json")):
+            lines += _hostile_section(json.loads(p.read_text(encoding="utf-8")))
     path.write_text("\n".join(lines), encoding="utf-8")

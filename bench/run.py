@@ -337,10 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e-repeats", type=int, default=2)
     parser.add_argument(
         "--parts",
-        default="styles,scales,new_snapshot,startup,crash,spark,history",
+        default="styles,scales,new_snapshot,startup,crash,hostile,spark,history",
         help="which measurements: styles (cost per file style, scale 1), scales (a-d), new_snapshot (e), "
         "startup (the start-up race, repeated), crash (the crash matrix: a kill at every fault point and "
-        "at random moments, each followed by a re-run), spark (Spark local[2] against DuckDB, scale 1), "
+        "at random moments, each followed by a re-run), hostile (each attack of a careless or hostile "
+        "office through the real run), spark (Spark local[2] against DuckDB, scale 1), "
         "history (recording headless runs into the persistent Dagster instance; make dev's first ticks)",
     )
     parser.add_argument("--spark-repeats", type=int, default=1)
@@ -413,6 +414,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             if crashes["failures"]:
                 raise BenchmarkFailed(f"crash matrix: {crashes['error']}")
+        if "hostile" in parts:
+            from bench.hostile_matrix import run_cases
+
+            print("the hostile-office matrix ...", flush=True)
+            hostile = run_cases()
+            (RUNS_DIR / f"results_hostile{suffix}.json").write_text(
+                json.dumps(hostile, indent=2), encoding="utf-8"
+            )
+            failed = [r["case"] for r in hostile if r["leaked"] or r["said"] is None]
+            if failed:
+                raise BenchmarkFailed(f"hostile matrix: leaked or said nothing in {', '.join(failed)}")
         if "new_snapshot" in parts and args.new_snapshot:
             results = bench_new_snapshot(args.e_repeats, args.seed, args.styles, args.new_snapshot)
             (RUNS_DIR / f"results_new_snapshot{suffix}.json").write_text(
