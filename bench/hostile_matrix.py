@@ -18,7 +18,6 @@ import re
 import shutil
 import sys
 import tempfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +29,11 @@ from bench.crash_matrix import Deployment
 from bench.procmon import run_measured
 from bench.publication_state import file_hashes
 from pipelines.lib.settings import REPO_ROOT
+from tools.xlsx_sheet import SheetXml, rewrite_first_sheet
 
 NAME = "Ratnasari Kusumawardhani"
 NIK = "6501015203990077"
 SNAPSHOT = "2026-09-30"
-SHEET = "xl/worksheets/sheet1.xml"
 _SAID = re.compile(r"^(FAILED|WARNING|refused|IGNORED|DROPPED|NOT PUBLISHED|error|ktp:).*", re.M)
 
 
@@ -51,57 +50,43 @@ def _file(dep: Deployment, code: str) -> Path:
     return path
 
 
-def _xlsx_sheet(dep: Deployment, write_sheet: Callable[[bytes, object], None]) -> None:
-    """Tana Tidung's XLSX with its first sheet's XML rewritten (streamed: a part may be 500 MB)."""
+def _xlsx_sheet(dep: Deployment, sheet_xml: SheetXml) -> None:
+    """Tana Tidung's XLSX with its first sheet's XML rewritten."""
     path = _file(dep, "6504")
-    attacked = path.with_name(".attacked.xlsx")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(attacked, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename != SHEET:
-                zout.writestr(info, data)
-                continue
-            member = zipfile.ZipInfo(SHEET)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            with zout.open(member, "w", force_zip64=True) as out:
-                write_sheet(data, out)
-    attacked.replace(path)
+    rewrite_first_sheet(path, path.with_name(".attacked.xlsx"), sheet_xml).replace(path)
 
 
 def _stray_cell(ref: str) -> Callable[[Deployment], dict[str, str]]:
     def apply(dep: Deployment) -> dict[str, str]:
         row = re.sub(r"[A-Z]", "", ref)
-
-        def write(xml: bytes, out) -> None:
-            cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
-            out.write(xml.replace(b"</sheetData>", cell.encode()))
-
-        _xlsx_sheet(dep, write)
+        cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+        _xlsx_sheet(dep, lambda xml: xml.replace(b"</sheetData>", cell.encode()))
         return {}
 
     return apply
 
 
 def _huge_cell(dep: Deployment) -> dict[str, str]:
-    def write(xml: bytes, out) -> None:
+    def sheet_xml(xml: bytes):
         head, tail = xml.split(b"</sheetData>")
-        out.write(head + b'<row r="999"><c r="A999" t="inlineStr"><is><t>')
-        chunk = b"A" * (1 << 20)
-        for _ in range(500):
-            out.write(chunk)
-        out.write(b"</t></is></c></row></sheetData>" + tail)
 
-    _xlsx_sheet(dep, write)
+        def write(out) -> None:
+            out.write(head + b'<row r="999"><c r="A999" t="inlineStr"><is><t>')
+            chunk = b"A" * (1 << 20)
+            for _ in range(500):
+                out.write(chunk)
+            out.write(b"</t></is></c></row></sheetData>" + tail)
+
+        return write
+
+    _xlsx_sheet(dep, sheet_xml)
     return {}
 
 
 def _entity_in_name_cell(dep: Deployment) -> dict[str, str]:
-    def write(xml: bytes, out) -> None:
-        # A malformed entity right after a NIK and a name: the reader's error once quoted the cell.
-        cell = f'<row r="999"><c r="A999" t="inlineStr"><is><t>{NIK} {NAME} &bogus;</t></is></c></row>'
-        out.write(xml.replace(b"</sheetData>", cell.encode() + b"</sheetData>"))
-
-    _xlsx_sheet(dep, write)
+    # A malformed entity right after a NIK and a name: the reader's error once quoted the cell.
+    cell = f'<row r="999"><c r="A999" t="inlineStr"><is><t>{NIK} {NAME} &bogus;</t></is></c></row>'
+    _xlsx_sheet(dep, lambda xml: xml.replace(b"</sheetData>", cell.encode() + b"</sheetData>"))
     return {}
 
 

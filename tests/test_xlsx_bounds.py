@@ -8,7 +8,6 @@ which reports what it said and its peak memory: a reader without the bounds dies
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,8 @@ from pipelines.lib.ingest.landing import land_all
 from pipelines.lib.ingest.readers import ExtractError, read_extract
 from tests.support.extracts import HEADER, people, write_xlsx
 from tests.support.reading import read_in_child
+from tools.xlsx_sheet import rewrite_first_sheet
 
-SHEET = "xl/worksheets/sheet1.xml"
 # Where the first person's name starts in the sheet openpyxl writes (inline strings).
 NAME_CELL = b'<c r="C2" t="inlineStr"><is><t>'
 NIK = "6501014107990001"
@@ -28,25 +27,6 @@ NAME = "Siti Rahmawati"
 
 def _valid(path: Path, rows: int = 3) -> Path:
     return write_xlsx(path, [[p.get(h) for h in HEADER] for p in people("6501", rows)])
-
-
-def _rewritten(src: Path, dst: Path, sheet_xml) -> Path:
-    """`src` with its first sheet's XML replaced by sheet_xml(old) (bytes, or a writer of bytes)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename != SHEET:
-                zout.writestr(info, data)
-                continue
-            new = sheet_xml(data)
-            if isinstance(new, bytes):
-                zout.writestr(info, new)
-            else:  # streamed: a part too large to build in memory here
-                member = zipfile.ZipInfo(SHEET)
-                member.compress_type = zipfile.ZIP_DEFLATED
-                with zout.open(member, "w", force_zip64=True) as out:
-                    new(out)
-    return dst
 
 
 def _stray_cell(ref: str):
@@ -69,7 +49,7 @@ def _stray_cell(ref: str):
     ],
 )
 def test_a_stray_cell_far_from_the_data_is_refused_without_laying_out_the_grid(tmp_path, ref, expected):
-    path = _rewritten(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_stray.xlsx", _stray_cell(ref))
+    path = rewrite_first_sheet(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_stray.xlsx", _stray_cell(ref))
     child = read_in_child(path)
     assert child["said"].startswith("refused: ") and expected in child["said"], child
     assert child["peak_mib"] < 400, child  # the interpreter and pyarrow; no grid
@@ -99,7 +79,7 @@ def test_a_500_mb_cell_is_refused_before_it_is_read(tmp_path):
 
         return write
 
-    path = _rewritten(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_cell.xlsx", huge_cell)
+    path = rewrite_first_sheet(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_cell.xlsx", huge_cell)
     assert path.stat().st_size < 2 << 20
     child = read_in_child(path)
     assert child["said"] == "refused: a cell holds more than Excel's 32,767 characters", child
@@ -112,7 +92,7 @@ def test_a_cell_longer_than_excel_allows_is_refused_with_its_length(tmp_path):
             b'<c r="C2" t="inlineStr"><is><t>', b'<c r="C2" t="inlineStr"><is><t>' + b"a" * 40_000
         )
 
-    path = _rewritten(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_long.xlsx", long_name)
+    path = rewrite_first_sheet(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_long.xlsx", long_name)
     with pytest.raises(ExtractError, match=r"a cell holds 40,0\d\d characters, more than Excel's 32,767"):
         read_extract(path)
 
@@ -126,7 +106,7 @@ def test_an_ill_formed_cell_is_refused_without_quoting_it(tmp_path, bad):
     def broken(xml: bytes) -> bytes:
         return xml.replace(NAME_CELL, NAME_CELL + bad.encode())
 
-    path = _rewritten(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_broken.xlsx", broken)
+    path = rewrite_first_sheet(_valid(tmp_path / "ok.xlsx"), tmp_path / "6501_broken.xlsx", broken)
     with pytest.raises(ExtractError) as refused:
         read_extract(path)
     message = str(refused.value)
@@ -140,7 +120,7 @@ def test_an_ill_formed_cell_is_refused_without_quoting_it(tmp_path, bad):
 def test_landing_refuses_the_stray_cell_file_in_one_line_and_lands_the_others(tmp_path):
     raw = tmp_path / "raw" / "2026-03-31"
     _valid(raw / "6502_malinau.xlsx")
-    _rewritten(_valid(tmp_path / "ok.xlsx"), raw / "6501_bulungan.xlsx", _stray_cell("XFD1048576"))
+    rewrite_first_sheet(_valid(tmp_path / "ok.xlsx"), raw / "6501_bulungan.xlsx", _stray_cell("XFD1048576"))
     results, _ = land_all(tmp_path / "landing", scan(tmp_path / "raw"))
     by_file = {r.source_file: r for r in results}
     refused = by_file["2026-03-31/6501.xlsx"]

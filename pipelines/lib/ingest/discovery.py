@@ -29,15 +29,11 @@ class Extract:
     regency4: str  # '6501', as the file name starts
     path: Path
     raw_dir: Path
-    label: str  # what every output calls the file (module docstring)
+    source_file: str  # its label: what every output calls the file (module docstring)
 
     @property
     def regency_code(self) -> str:
         return dotted_regency(self.regency4)
-
-    @property
-    def source_file(self) -> str:
-        return self.label
 
     @property
     def partition_key(self) -> str:
@@ -52,11 +48,7 @@ class RejectedFile:
     path: Path
     raw_dir: Path
     problem: str
-    label: str
-
-    @property
-    def source_file(self) -> str:
-        return self.label
+    source_file: str  # its label (module docstring)
 
 
 @dataclass(frozen=True)

@@ -381,7 +381,7 @@ def _write_rows(parsed, path: Path, source_file: str, digest: str) -> int:
 
 
 def _unassigned_path(landing: Path, rejected: RejectedFile) -> Path:
-    name = quote(rejected.label.rpartition("/")[2], safe="") + "." + FILE_RECORD
+    name = quote(rejected.source_file.rpartition("/")[2], safe="") + "." + FILE_RECORD
     return landing / f"snapshot_date={rejected.snapshot.isoformat()}" / UNASSIGNED / name
 
 
